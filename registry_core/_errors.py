@@ -1,0 +1,62 @@
+"""The exception hierarchy: one root, each subclass also a matching builtin."""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Root of every error this project raises on purpose."""
+
+
+class UnknownModelError(RegistryError, LookupError):
+    """No registered model has the requested name or alias."""
+
+    def __str__(self) -> str:  # LookupError adds no quotes, but be explicit
+        return str(self.args[0]) if self.args else ""
+
+
+class DuplicateModelError(RegistryError, LookupError):
+    """A model name or alias is claimed by more than one plugin."""
+
+
+class PluginError(RegistryError, RuntimeError):
+    """A plugin could not be loaded or registered something invalid."""
+
+
+class InvalidSpecError(RegistryError, ValueError):
+    """A `ModelSpec` or `WeightFile` is malformed."""
+
+
+class InvalidArgumentError(RegistryError, ValueError):
+    """A builder argument is outside what the model accepts."""
+
+
+class InputShapeError(InvalidArgumentError):
+    """An input shape or input tensor the model cannot take."""
+
+
+class NotImplementedYetError(RegistryError, NotImplementedError):
+    """The model is registered but its architecture has not landed yet."""
+
+
+class WeightsError(RegistryError, OSError):
+    """Weights could not be obtained."""
+
+
+class DownloadError(WeightsError):
+    """Every source for a weight file failed."""
+
+
+class ChecksumMismatchError(WeightsError):
+    """A file's hash differs from the one it must have."""
+
+
+class OfflineError(WeightsError):
+    """A weight file is needed but `REGISTRY_OFFLINE=1` forbids fetching it."""
+
+
+class UnsafeSourceError(WeightsError, ValueError):
+    """A file name or URL the store refuses to use (path traversal, odd scheme)."""
+
+
+class WeightsMismatchError(RegistryError, ValueError):
+    """A weight file does not fit the model it is loaded into."""
