@@ -1,1 +1,66 @@
-"""registry-core."""
+"""registry-core: a plugin-based registry of pretrained Keras image classifiers.
+
+    from registry_core import registry
+    model = registry.get("nasnet_large")(weights="imagenet")
+
+Importing this package never imports keras or tensorflow.
+"""
+
+from ._build import BuildPlan, build_model
+from ._errors import (
+    ChecksumMismatchError,
+    DownloadError,
+    DuplicateModelError,
+    InputShapeError,
+    InvalidArgumentError,
+    InvalidSpecError,
+    NotImplementedYetError,
+    OfflineError,
+    PluginError,
+    RegistryError,
+    UnknownModelError,
+    UnsafeSourceError,
+    WeightsError,
+    WeightsMismatchError,
+)
+from ._hookspecs import WeightSource, hookimpl, hookspec
+from ._preprocess import preprocess_input
+from ._registry import ModelBuilder, PluginInfo, PluginLoadWarning, Registry, registry
+from ._shapes import ShapePlan, plan_input
+from ._spec import NO_TOP, TOP, DataConfig, Metadata, ModelSpec, WeightFile
+
+__all__ = [
+    "NO_TOP",
+    "TOP",
+    "BuildPlan",
+    "ChecksumMismatchError",
+    "DataConfig",
+    "DownloadError",
+    "DuplicateModelError",
+    "InputShapeError",
+    "InvalidArgumentError",
+    "InvalidSpecError",
+    "Metadata",
+    "ModelBuilder",
+    "ModelSpec",
+    "NotImplementedYetError",
+    "OfflineError",
+    "PluginError",
+    "PluginInfo",
+    "PluginLoadWarning",
+    "Registry",
+    "RegistryError",
+    "ShapePlan",
+    "UnknownModelError",
+    "UnsafeSourceError",
+    "WeightFile",
+    "WeightSource",
+    "WeightsError",
+    "WeightsMismatchError",
+    "build_model",
+    "hookimpl",
+    "hookspec",
+    "plan_input",
+    "preprocess_input",
+    "registry",
+]

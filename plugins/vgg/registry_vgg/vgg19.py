@@ -1,0 +1,36 @@
+"""VGG19 (Keras module `keras.applications.vgg19`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry_core import build_model
+from registry_core import preprocess_input as _preprocess
+from registry_core._decode import decode_predictions
+
+from ._vgg import vgg_body
+
+__all__ = ["VGG19", "decode_predictions", "preprocess_input"]
+
+
+def VGG19(
+    include_top: bool = True,
+    weights: Any = "imagenet",
+    input_tensor: Any = None,
+    input_shape: Any = None,
+    pooling: str | None = None,
+    classes: int = 1000,
+    classifier_activation: Any = "softmax",
+    name: str = "vgg19",
+) -> Any:
+    """VGG19, optionally with ImageNet weights; arguments as in `keras.applications`."""
+    return build_model(
+        "vgg19", vgg_body, include_top=include_top, weights=weights, input_tensor=input_tensor,
+        input_shape=input_shape, pooling=pooling, classes=classes,
+        classifier_activation=classifier_activation, name=name, convs=(2, 2, 4, 4, 4),
+    )
+
+
+def preprocess_input(x: Any, data_format: str | None = None) -> Any:
+    """Caffe-style: RGB to BGR, minus the ImageNet mean; input RGB in 0..255."""
+    return _preprocess(x, mode="caffe", data_format=data_format)

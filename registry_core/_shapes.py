@@ -1,0 +1,226 @@
+"""Shape and argument rules shared by every builder, in pure Python.
+
+Keras 3.15.1's constructors are the oracle (`obtain_input_shape` plus each
+constructor's own checks). Departures, each deliberate and listed in the
+README: a pretrained backbone may get a new head (`classes != 1000`); an input
+tensor that a pretrained Flatten top cannot take is refused here instead of
+failing while loading; `pooling` and `classes` are validated; any
+`input_shape` that is not a 3-tuple is refused.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ._errors import InputShapeError, InvalidArgumentError
+from ._spec import ModelSpec
+
+Shape = tuple[Any, ...]
+POOLING = (None, "avg", "max")
+
+
+@dataclass(frozen=True)
+class ShapePlan:
+    """What the rules decided for one build.
+
+    `input_shape` is in the data format's order, without the batch axis.
+    `pretrained` is the weight tag to load (None for a path or no weights);
+    `new_head` means a pretrained backbone whose classifier is left fresh.
+    """
+
+    input_shape: Shape
+    pretrained: str | None
+    weights_path: str | None
+    new_head: bool
+
+
+def _spatial(shape: Sequence[Any], data_format: str) -> tuple[Any, Any]:
+    return (shape[1], shape[2]) if data_format == "channels_first" else (shape[0], shape[1])
+
+
+def _channels(shape: Sequence[Any], data_format: str) -> Any:
+    return shape[0] if data_format == "channels_first" else shape[-1]
+
+
+def _square(size: int, channels: Any, data_format: str) -> Shape:
+    return (channels, size, size) if data_format == "channels_first" else (size, size, channels)
+
+
+def check_weights(spec: ModelSpec, weights: Any) -> tuple[str | None, str | None]:
+    """Split `weights` into (tag, path); refuse anything else."""
+    if weights is None:
+        return None, None
+    if isinstance(weights, os.PathLike):
+        weights = os.fspath(weights)
+    if isinstance(weights, str):
+        if weights in spec.weights:
+            return weights, None
+        if os.path.isfile(weights):
+            return None, weights
+    tags = ", ".join(repr(t) for t in spec.weights) or "none"
+    raise InvalidArgumentError(
+        f"{spec.name}: `weights` must be None (random initialization), a pretrained tag "
+        f"(available: {tags}) or the path to an existing weights file. Received: weights={weights!r}."
+    )
+
+
+def check_head(spec: ModelSpec, *, include_top: bool, pretrained: str | None, classes: Any,
+               pooling: Any, classifier_activation: Any) -> bool:
+    """Validate the head arguments; True when a pretrained backbone gets a new classifier."""
+    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
+        raise InvalidArgumentError(
+            f"{spec.name}: `classes` must be a positive integer. Received: classes={classes!r}."
+        )
+    if pooling not in POOLING:
+        raise InvalidArgumentError(
+            f"{spec.name}: `pooling` must be one of None, 'avg' or 'max'. Received: pooling={pooling!r}."
+        )
+    new_head = bool(pretrained and include_top and classes != 1000)
+    if include_top and pretrained and not new_head:
+        name = getattr(classifier_activation, "__name__", classifier_activation)
+        if name not in (None, "softmax"):
+            raise InvalidArgumentError(
+                f"{spec.name}: with pretrained weights and `include_top=True`, `classifier_activation` "
+                f"must be None or 'softmax' (the trained classifier's). Received: "
+                f"classifier_activation={classifier_activation!r}. Pass weights=None, or apply the "
+                "activation after the model."
+            )
+    return new_head
+
+
+def resolve_input_shape(
+    spec: ModelSpec,
+    *,
+    input_shape: Any,
+    include_top: bool,
+    pretrained: bool,
+    data_format: str,
+    default_size: int | None = None,
+) -> Shape:
+    """The model's input shape from `input_shape`, following `obtain_input_shape`."""
+    size = default_size or spec.default_size
+    if input_shape is not None:
+        if isinstance(input_shape, list):
+            input_shape = tuple(input_shape)
+        if not isinstance(input_shape, tuple) or len(input_shape) != 3 or not all(
+            d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in input_shape
+        ):
+            raise InputShapeError(
+                f"{spec.name}: `input_shape` must be a tuple of three integers or None "
+                f"({'channels, height, width' if data_format == 'channels_first' else 'height, width, channels'}). "
+                f"Received: input_shape={input_shape!r}."
+            )
+    if spec.static_pretrained_shape:
+        if input_shape is not None and None in input_shape and pretrained:
+            raise InputShapeError(
+                f"{spec.name}: with pretrained weights the input shape must be static (no None). "
+                f"Received: input_shape={input_shape}. Give every size, e.g. "
+                f"{_square(size, 3, data_format)}, or pass weights=None."
+            )
+        if not include_top and input_shape is None:
+            input_shape = _square(size, 3, data_format)
+
+    if not pretrained and input_shape is not None:
+        default_shape = _square(size, _channels(input_shape, data_format), data_format)
+    else:
+        default_shape = _square(size, 3, data_format)
+
+    if pretrained and include_top:
+        if input_shape is not None and input_shape != default_shape:
+            raise InputShapeError(
+                f"{spec.name}: with pretrained weights and `include_top=True` the input shape must be "
+                f"{default_shape}. Received: input_shape={input_shape}. Use include_top=False for other "
+                "sizes, or resize your images."
+            )
+        return default_shape
+
+    if input_shape is None:
+        if include_top:
+            return default_shape
+        return _square(None, 3, data_format)  # type: ignore[arg-type]
+
+    if pretrained and _channels(input_shape, data_format) != 3:
+        raise InputShapeError(
+            f"{spec.name}: pretrained weights need exactly 3 input channels. Received: "
+            f"input_shape={input_shape}. Convert images to RGB, or pass weights=None."
+        )
+    rows, cols = _spatial(input_shape, data_format)
+    if (rows is not None and rows < spec.min_size) or (cols is not None and cols < spec.min_size):
+        raise InputShapeError(
+            f"{spec.name}: input height and width must be at least {spec.min_size}. Received: "
+            f"input_shape={input_shape}. Resize your images to at least "
+            f"{spec.min_size}x{spec.min_size}."
+        )
+    if include_top and None in input_shape:
+        raise InputShapeError(
+            f"{spec.name}: with `include_top=True` the input shape must be static. Received: "
+            f"input_shape={input_shape}. Give every size, or use include_top=False."
+        )
+    return input_shape
+
+
+def check_input_tensor(
+    spec: ModelSpec, tensor_shape: Shape, *, include_top: bool, pretrained: bool, data_format: str,
+    default_size: int | None = None,
+) -> None:
+    """Refuse an input tensor (shape without batch axis) the model cannot take."""
+    if len(tensor_shape) != 3:
+        raise InputShapeError(
+            f"{spec.name}: `input_tensor` must be a batch of images (4 dimensions). Received a tensor of "
+            f"shape {(None, *tensor_shape)}."
+        )
+    channels = _channels(tensor_shape, data_format)
+    if pretrained and channels != 3:
+        raise InputShapeError(
+            f"{spec.name}: pretrained weights need exactly 3 input channels. Received an `input_tensor` "
+            f"of shape {(None, *tensor_shape)} ({data_format}). Convert images to RGB, or pass weights=None."
+        )
+    if spec.flatten_top and include_top:
+        size = default_size or spec.default_size
+        spatial = _spatial(tensor_shape, data_format)
+        if None in spatial:
+            raise InputShapeError(
+                f"{spec.name}: its top flattens the features, so `input_tensor` needs a static height and "
+                f"width. Received a tensor of shape {(None, *tensor_shape)}. Use include_top=False with "
+                "pooling='avg' for images of any size."
+            )
+        if pretrained and spatial != (size, size):
+            raise InputShapeError(
+                f"{spec.name}: its pretrained top flattens {size}x{size} features, so `input_tensor` must "
+                f"be {size}x{size}. Received a tensor of shape {(None, *tensor_shape)}. Resize the input, "
+                "or use include_top=False."
+            )
+
+
+def plan_input(
+    spec: ModelSpec,
+    *,
+    include_top: bool,
+    weights: Any,
+    input_shape: Any,
+    input_tensor_shape: Shape | None,
+    pooling: Any,
+    classes: Any,
+    classifier_activation: Any = "softmax",
+    data_format: str = "channels_last",
+    default_size: int | None = None,
+) -> ShapePlan:
+    """Every rule, in Keras' order: weights, head, input shape, input tensor."""
+    if data_format not in spec.formats:
+        raise InvalidArgumentError(
+            f"{spec.name} builds only in {', '.join(spec.formats)}. Received: data_format={data_format!r}. "
+            "Set keras.config.set_image_data_format() accordingly."
+        )
+    tag, path = check_weights(spec, weights)
+    new_head = check_head(spec, include_top=include_top, pretrained=tag, classes=classes,
+                          pooling=pooling, classifier_activation=classifier_activation)
+    shape = resolve_input_shape(spec, input_shape=input_shape, include_top=include_top,
+                                pretrained=tag is not None, data_format=data_format,
+                                default_size=default_size)
+    if input_tensor_shape is not None:
+        check_input_tensor(spec, tuple(input_tensor_shape), include_top=include_top,
+                           pretrained=tag is not None, data_format=data_format, default_size=default_size)
+    return ShapePlan(shape, tag, path, new_head)
