@@ -1,0 +1,7 @@
+"""`python -m registry_core`: the `registry` command."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())

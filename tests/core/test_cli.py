@@ -1,0 +1,117 @@
+"""The `registry` command: list, info, plugins, and the error path."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from registry_core import Metadata, ModelSpec, Registry, WeightFile, hookimpl
+from registry_core._cli import main
+
+
+class _Plugin:
+    __name__ = "fake"
+
+    @hookimpl
+    def registry_register_models(self, register):
+        register(ModelSpec(
+            name="alpha_net", family="greek", builder="nowhere:Alpha", aliases=("AlphaNet",),
+            default_size=224, min_size=32, preprocessing="tf",
+            weights={"imagenet": {"top": WeightFile("a.h5", "https://example.invalid/a.h5",
+                                                    "0" * 32, "md5")}},
+            feature_stages={"s1": "conv1"},
+            metadata=Metadata(parameters=1_234_567, depth=10, top1=0.5, top5=0.75, size_mb=5),
+        ))
+        register(ModelSpec(
+            name="beta_net", family="latin", builder="nowhere:Beta", default_size=96, min_size=32,
+            preprocessing="caffe", metadata=Metadata(parameters=42),
+        ))
+
+
+class _Broken:
+    __name__ = "broken"
+
+    @hookimpl
+    def registry_register_models(self, register):
+        raise RuntimeError("boom")
+
+
+@pytest.fixture
+def reg() -> Registry:
+    return Registry(plugins=[_Plugin()], entry_points=False)
+
+
+def test_list_table(reg, capsys):
+    assert main(["list"], reg) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["Model", "Family", "Input", "Parameters", "Depth", "Top-1", "Top-5", "Size"]
+    assert out[2].split() == ["alpha_net", "greek", "224x224", "1,234,567", "10", "0.500", "0.750", "5", "MB"]
+    assert out[3].split()[:4] == ["beta_net", "latin", "96x96", "42"]
+
+
+def test_list_pattern_family_and_json(reg, capsys):
+    assert main(["list", "b*"], reg) == 0
+    assert "alpha_net" not in capsys.readouterr().out
+    assert main(["list", "--family", "greek", "--json"], reg) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [d["name"] for d in data] == ["alpha_net"]
+    assert set(data[0]) == {"name", "family", "aliases", "input_size", "parameters", "depth", "top1",
+                            "top5", "size_mb", "formats", "pretrained"}
+    assert data[0]["pretrained"] == ["imagenet"] and data[0]["aliases"] == ["AlphaNet"]
+
+
+def test_info_text_and_json(reg, capsys):
+    assert main(["info", "ALPHANET"], reg) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("alpha_net") and "a.h5" in out and "md5 " + "0" * 32 in out
+    assert main(["info", "beta_net", "--json"], reg) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["preprocessing"] == "caffe" and data["weights"] == {} and data["plugin"] == "fake"
+
+
+def test_unknown_name_suggests_and_exits_2(reg, capsys):
+    assert main(["info", "alpha_nett"], reg) == 2
+    err = capsys.readouterr().err
+    assert "Unknown model 'alpha_nett'" in err and "'alpha_net'" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_plugins_reports_failures(capsys):
+    reg = Registry(plugins=[_Plugin(), _Broken()], entry_points=False)
+    with pytest.warns(UserWarning, match="boom"):
+        code = main(["plugins", "--json"], reg)
+    assert code == 1
+    data = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    assert data["fake"]["models"] == ["alpha_net", "beta_net"] and data["fake"]["error"] is None
+    assert "RuntimeError: boom" in data["broken"]["error"]
+    assert main(["plugins"], reg) == 1
+    assert "FAILED" in capsys.readouterr().out
+
+
+def test_usage_error_exits_2(reg, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["list", "--no-such-flag"], reg)
+    assert exc.value.code == 2
+
+
+def test_subprocess_unknown_model_no_traceback():
+    env = {**os.environ, "REGISTRY_PLUGINS": ""}
+    proc = subprocess.run([sys.executable, "-m", "registry_core", "info", "nasnet_larg"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 2
+    assert "Unknown model 'nasnet_larg'" in proc.stderr and "Traceback" not in proc.stderr
+    debug = subprocess.run([sys.executable, "-m", "registry_core", "--debug", "info", "nasnet_larg"],
+                           capture_output=True, text=True, env=env, timeout=60)
+    assert debug.returncode == 2 and "Traceback" in debug.stderr
+
+
+def test_subprocess_lists_installed_families():
+    proc = subprocess.run([sys.executable, "-m", "registry_core", "list", "--json"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    names = {d["name"] for d in json.loads(proc.stdout)}
+    assert {"vgg16", "vgg19"} <= names
