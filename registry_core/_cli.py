@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -146,10 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_plugins)
 
+    from ._cli_predict import add_inference_commands
     from ._cli_store import add_store_commands
 
     add_store_commands(sub)
+    add_inference_commands(sub)
     return parser
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+    print(f"registry: warning: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None, reg: Registry | None = None) -> int:
@@ -157,7 +164,10 @@ def main(argv: Sequence[str] | None = None, reg: Registry | None = None) -> int:
     args = parser.parse_args(argv)
     reg = default_registry if reg is None else reg
     try:
-        return int(args.handler(args, reg))
+        with warnings.catch_warnings():
+            if not args.debug:
+                warnings.showwarning = _show_warning
+            return int(args.handler(args, reg))
     except (RegistryError, OSError, ValueError) as exc:
         if args.debug:
             traceback.print_exc()
