@@ -17,6 +17,7 @@ from ._errors import (
     NotImplementedYetError,
     OfflineError,
     PluginError,
+    PluginLoadWarning,
     RegistryError,
     UnknownModelError,
     UnsafeSourceError,
@@ -24,14 +25,13 @@ from ._errors import (
     WeightsMismatchError,
 )
 from ._hookspecs import WeightSource, hookimpl, hookspec
+from ._loading import PluginInfo
 from ._preprocess import preprocess_input
-from ._registry import ModelBuilder, PluginInfo, PluginLoadWarning, Registry, registry
+from ._registry import ModelBuilder, Registry, registry
 from ._shapes import ShapePlan, plan_input
 from ._spec import NO_TOP, TOP, DataConfig, Metadata, ModelSpec, WeightFile
 
 __all__ = [
-    "NO_TOP",
-    "TOP",
     "BuildPlan",
     "ChecksumMismatchError",
     "DataConfig",
@@ -43,6 +43,7 @@ __all__ = [
     "Metadata",
     "ModelBuilder",
     "ModelSpec",
+    "NO_TOP",
     "NotImplementedYetError",
     "OfflineError",
     "PluginError",
@@ -51,6 +52,7 @@ __all__ = [
     "Registry",
     "RegistryError",
     "ShapePlan",
+    "TOP",
     "UnknownModelError",
     "UnsafeSourceError",
     "WeightFile",

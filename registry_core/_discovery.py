@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ._errors import PluginLoadWarning
 from ._hookspecs import PROJECT_NAME
 
 ALLOWLIST_ENV = "REGISTRY_PLUGINS"
@@ -47,7 +49,15 @@ def discover(
 ) -> list[Candidate]:
     """Load every entry point of `group` (or those named in `allow`)."""
     found: list[Candidate] = []
-    for ep in _entry_points(group):
+    entry_points = list(_entry_points(group))
+    missing = sorted((allow or set()) - {ep.name for ep in entry_points})
+    if missing:
+        warnings.warn(
+            f"{ALLOWLIST_ENV} names {', '.join(missing)}, which no installed plugin has. Installed: "
+            f"{', '.join(sorted({ep.name for ep in entry_points})) or 'none'}.",
+            PluginLoadWarning, stacklevel=4,
+        )
+    for ep in entry_points:
         if allow is not None and ep.name not in allow:
             continue
         dist = getattr(ep, "dist", None)

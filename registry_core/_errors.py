@@ -1,4 +1,8 @@
-"""The exception hierarchy: one root, each subclass also a matching builtin."""
+"""The exception hierarchy: one root, each subclass also a matching builtin.
+
+Not `KeyError`: its `str()` quotes the message. The warning category for
+plugins left out lives here too.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,7 @@ class RegistryError(Exception):
 
 
 class UnknownModelError(RegistryError, LookupError):
-    """No registered model has the requested name or alias."""
-
-    def __str__(self) -> str:  # LookupError adds no quotes, but be explicit
-        return str(self.args[0]) if self.args else ""
+    """No registered model has the requested name or alias (nor weights the requested tag)."""
 
 
 class DuplicateModelError(RegistryError, LookupError):
@@ -60,3 +61,7 @@ class UnsafeSourceError(WeightsError, ValueError):
 
 class WeightsMismatchError(RegistryError, ValueError):
     """A weight file does not fit the model it is loaded into."""
+
+
+class PluginLoadWarning(UserWarning):
+    """A plugin, or a model it registered, was left out; the registry keeps working without it."""

@@ -4,12 +4,15 @@
 - tf: scale to [-1, 1];
 - torch: scale to [0, 1], then normalize with the ImageNet mean and std.
 
-Numpy input stays numpy (and is never modified in place); anything else is
-treated as a backend tensor and handled with `keras.ops`, imported only then.
+The arithmetic is Keras' own, operation for operation, so results match it
+bit for bit. Numpy input stays numpy and is never modified in place (Keras
+modifies a float array in place); anything else is treated as a backend
+tensor and handled with `keras.ops`, imported only then.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -35,22 +38,10 @@ def _data_format(data_format: str | None) -> str:
     return data_format
 
 
-def _constants(mode: str) -> tuple[bool, float, float, tuple[float, ...] | None, tuple[float, ...] | None]:
-    """(flip to BGR, scale, offset, mean, std), applied as x * scale + offset, then mean/std."""
-    if mode == "caffe":
-        return True, 1.0, 0.0, _CAFFE_MEAN_BGR, None
-    if mode == "tf":
-        return False, 1 / 127.5, -1.0, None, None
-    if mode == "torch":
-        return False, 1 / 255.0, 0.0, _TORCH_MEAN, _TORCH_STD
-    raise InvalidArgumentError(f"`mode` must be one of {MODES}. Received: mode={mode!r}.")
-
-
-def _broadcast_shape(ndim: int, data_format: str) -> tuple[int, ...]:
-    """Shape that puts per-channel constants on the channel axis of an `ndim` array."""
-    if data_format == "channels_last":
-        return (3,)
-    return (3,) + (1,) * (ndim - (1 if ndim == 3 else 2))
+def _floatx() -> str:
+    """Keras' float type when keras is loaded (only then can it differ from the default)."""
+    keras = sys.modules.get("keras")
+    return keras.config.floatx() if keras is not None else "float32"
 
 
 def _channel_axis(ndim: int, data_format: str) -> int:
@@ -59,45 +50,63 @@ def _channel_axis(ndim: int, data_format: str) -> int:
     return 0 if ndim == 3 else 1
 
 
+def _per_channel(ndim: int, data_format: str) -> tuple[int, ...]:
+    """The shape that puts 3 per-channel constants on the channel axis of an `ndim` batch."""
+    if data_format == "channels_last":
+        return (3,)
+    return (3,) + (1,) * (ndim - 1 - _channel_axis(ndim, data_format))
+
+
+def _numpy(x: np.ndarray, mode: str, fmt: str) -> np.ndarray:
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(_floatx())
+    if mode == "tf":
+        return x / x.dtype.type(127.5) - x.dtype.type(1.0)
+    axis = _channel_axis(x.ndim, fmt)
+    if x.ndim < (3 if fmt == "channels_first" else 1) or x.shape[axis] != 3:
+        raise InvalidArgumentError(
+            f"preprocess_input(mode={mode!r}) expects RGB images with 3 channels on the channel axis "
+            f"({fmt}). Received an array of shape {x.shape}. Convert the images to RGB, or pass data_format."
+        )
+    shape = _per_channel(x.ndim, fmt)
+    if mode == "caffe":
+        return np.ascontiguousarray(np.flip(x, axis=axis) - np.asarray(_CAFFE_MEAN_BGR, x.dtype).reshape(shape))
+    x = x / x.dtype.type(255.0)
+    x = x - np.asarray(_TORCH_MEAN, x.dtype).reshape(shape)
+    return x / np.asarray(_TORCH_STD, x.dtype).reshape(shape)
+
+
+def _tensor(x: Any, mode: str, fmt: str) -> Any:
+    import keras
+    from keras import ops
+
+    if not keras.backend.is_float_dtype(keras.backend.standardize_dtype(x.dtype)):
+        x = ops.cast(x, keras.config.floatx())
+    if mode == "tf":
+        return x / 127.5 - 1.0
+    ndim = len(x.shape)
+    shape = _per_channel(ndim, fmt)
+    if mode == "caffe":
+        x = ops.flip(x, axis=_channel_axis(ndim, fmt))
+        return x - ops.reshape(ops.convert_to_tensor(_CAFFE_MEAN_BGR, dtype=x.dtype), shape)
+    x = x / 255.0
+    x = x - ops.reshape(ops.convert_to_tensor(_TORCH_MEAN, dtype=x.dtype), shape)
+    return x / ops.reshape(ops.convert_to_tensor(_TORCH_STD, dtype=x.dtype), shape)
+
+
 def preprocess_input(x: Any, mode: str = "caffe", data_format: str | None = None) -> Any:
-    """Preprocess a batch (or one image) of RGB values in 0..255 for `mode`."""
-    flip, scale, offset, mean, std = _constants(mode)
+    """Preprocess a batch (or one image) of RGB values in 0..255 for `mode`.
+
+    `x` is a numpy array (or nested lists), returned as a new numpy array, or
+    a backend tensor, returned as a tensor of the same backend.
+    """
+    if mode not in MODES:
+        raise InvalidArgumentError(
+            f"`mode` must be one of {', '.join(MODES)}. Received: mode={mode!r}."
+        )
     fmt = _data_format(data_format)
     if isinstance(x, (list, tuple)):
         x = np.asarray(x)
     if isinstance(x, np.ndarray):
-        x = x.astype(np.float32 if not np.issubdtype(x.dtype, np.floating) else x.dtype, copy=True)
-        ndim = x.ndim
-        if x.shape[_channel_axis(ndim, fmt)] != 3:
-            raise InvalidArgumentError(
-                f"preprocess_input expects 3 channels on the channel axis ({fmt}). Received an array of "
-                f"shape {x.shape}."
-            )
-        if flip:
-            x = np.flip(x, axis=_channel_axis(ndim, fmt))
-        x = x * x.dtype.type(scale) + x.dtype.type(offset) if mode != "caffe" else x
-        shape = _broadcast_shape(ndim, fmt)
-        if mean is not None:
-            x = x - np.asarray(mean, dtype=x.dtype).reshape(shape)
-        if std is not None:
-            x = x / np.asarray(std, dtype=x.dtype).reshape(shape)
-        return np.ascontiguousarray(x)
-
-    import keras
-    from keras import ops
-
-    dtype = keras.config.floatx()
-    if not str(getattr(x, "dtype", "")).startswith(("float", "bfloat", "<dtype: 'float")):
-        x = ops.cast(x, dtype)
-    ndim = len(x.shape)
-    axis = _channel_axis(ndim, fmt)
-    if flip:
-        x = ops.flip(x, axis=axis)
-    if mode != "caffe":
-        x = x * scale + offset
-    shape = _broadcast_shape(ndim, fmt)
-    if mean is not None:
-        x = x - ops.reshape(ops.convert_to_tensor(mean, dtype=x.dtype), shape)
-    if std is not None:
-        x = x / ops.reshape(ops.convert_to_tensor(std, dtype=x.dtype), shape)
-    return x
+        return _numpy(x, mode, fmt)
+    return _tensor(x, mode, fmt)

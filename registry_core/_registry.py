@@ -5,42 +5,18 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import importlib
-import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pluggy
-
-from . import _hookspecs
 from ._context import active_spec
 from ._discovery import Candidate, allowlist_from_env, discover
 from ._errors import DuplicateModelError, PluginError, UnknownModelError
-from ._hookspecs import PROJECT_NAME, WeightSource
+from ._hookspecs import WeightSource
+from ._loading import Loaded, PluginInfo, load
 from ._spec import ModelSpec
 
 if TYPE_CHECKING:
     from ._store import WeightStore
-
-
-@dataclass(frozen=True)
-class PluginInfo:
-    """What `registry.plugins()` reports about one plugin."""
-
-    name: str
-    version: str | None
-    distribution: str | None
-    models: tuple[str, ...]
-    error: str | None = None
-
-
-def _keys(spec: ModelSpec) -> set[str]:
-    """The lookup keys a spec claims: its name and aliases, lowercased."""
-    return {spec.name.lower(), *(a.lower() for a in spec.aliases)}
-
-
-class PluginLoadWarning(UserWarning):
-    """A plugin failed; the registry keeps working without it."""
 
 
 class ModelBuilder:
@@ -86,198 +62,89 @@ class Registry:
     def __init__(self, plugins: Iterable[object] = (), *, entry_points: bool = True) -> None:
         self._explicit = list(plugins)
         self._entry_points = entry_points
-        self._loaded = False
-        self._specs: dict[str, ModelSpec] = {}
-        self._keys: dict[str, str] = {}
-        self._conflicts: dict[str, list[str]] = {}
-        self._owner: dict[str, str] = {}
-        self._plugins: list[PluginInfo] = []
-        self._sources: list[WeightSource] = []
+        self._state: Loaded | None = None
         self._store: WeightStore | None = None
 
-    # -- loading -------------------------------------------------------------
-    def _ensure_loaded(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        pm = pluggy.PluginManager(PROJECT_NAME)
-        pm.add_hookspecs(_hookspecs)
-        candidates: list[Candidate] = []
-        if self._entry_points:
-            candidates.extend(discover(allowlist_from_env()))
-        for obj in self._explicit:
-            name = getattr(obj, "__name__", None) or type(obj).__name__
-            candidates.append(Candidate(name, name, None, None, plugin=obj))
-        self._load(pm, candidates)
+    @property
+    def _loaded(self) -> Loaded:
+        if self._state is None:
+            candidates: list[Candidate] = []
+            if self._entry_points:
+                candidates.extend(discover(allowlist_from_env()))
+            for obj in self._explicit:
+                name = getattr(obj, "__name__", None) or type(obj).__name__
+                candidates.append(Candidate(name, name, None, None, plugin=obj))
+            self._state = load(candidates)
+        return self._state
 
-    def _load(self, pm: pluggy.PluginManager, candidates: list[Candidate]) -> None:
-        names = [c.name for c in candidates]
-        errors: dict[int, str] = {}
-        registered: dict[int, str] = {}
-        for i, cand in enumerate(candidates):
-            if cand.error is not None:
-                errors[i] = cand.error
-                continue
-            if names.count(cand.name) > 1:
-                others = [f"{c.distribution or c.value}" for c in candidates if c.name == cand.name and c is not cand]
-                warnings.warn(
-                    f"Plugin name {cand.name!r} is used by more than one distribution "
-                    f"({cand.distribution or cand.value} and {', '.join(others)}); both are loaded. "
-                    "Rename one entry point to silence this.",
-                    PluginLoadWarning, stacklevel=3,
-                )
-            pm_name = f"{cand.name}#{i}"
-            try:
-                pm.register(cand.plugin, name=pm_name)
-            except Exception as exc:
-                errors[i] = f"registering failed: {type(exc).__name__}: {exc}"
-                continue
-            registered[i] = pm_name
-
-        models: dict[int, list[str]] = {i: [] for i in range(len(candidates))}
-        by_pm_name = {v: k for k, v in registered.items()}
-        claims: dict[str, list[tuple[int, ModelSpec]]] = {}
-
-        for impl in pm.hook.registry_register_models.get_hookimpls():
-            i = by_pm_name[impl.plugin_name]
-            staged: list[ModelSpec] = []
-
-            def register(spec: ModelSpec, _staged: list[ModelSpec] = staged) -> None:
-                if not isinstance(spec, ModelSpec):
-                    raise PluginError(f"register() takes a ModelSpec. Received: {spec!r}.")
-                _staged.append(spec)
-
-            try:
-                impl.function(register=register)
-            except Exception as exc:
-                errors[i] = f"registry_register_models failed: {type(exc).__name__}: {exc}"
-                continue
-            for spec in staged:
-                models[i].append(spec.name)
-                for key in _keys(spec):
-                    claims.setdefault(key, []).append((i, spec))
-
-        for impl in pm.hook.registry_register_weight_sources.get_hookimpls():
-            i = by_pm_name[impl.plugin_name]
-            sources: list[WeightSource] = []
-            try:
-                impl.function(register=sources.append)
-            except Exception as exc:
-                errors[i] = f"registry_register_weight_sources failed: {type(exc).__name__}: {exc}"
-                continue
-            bad = [s for s in sources if not callable(s)]
-            if bad:
-                errors[i] = f"register() takes a callable weight source. Received: {bad[0]!r}."
-                continue
-            self._sources.extend(sources)
-
-        def label(i: int) -> str:
-            c = candidates[i]
-            return f"{c.name} ({c.distribution})" if c.distribution else c.name
-
-        rivals: dict[int, list[str]] = {}
-        for key, owners in claims.items():
-            if len(owners) > 1:
-                for _, spec in owners:
-                    rivals.setdefault(id(spec), []).extend(label(i) for i, _ in owners)
-        contested = set(rivals)
-        for owners in claims.values():
-            for _, spec in owners:
-                if id(spec) in contested:
-                    for key in _keys(spec):
-                        self._conflicts[key] = sorted(set(rivals[id(spec)]), key=rivals[id(spec)].index)
-        for owners in claims.values():
-            for i, spec in owners:
-                if id(spec) not in contested:
-                    self._specs[spec.name] = spec
-                    self._owner[spec.name] = label(i)
-                    self._keys.update(dict.fromkeys(_keys(spec), spec.name))
-
-        for i, cand in enumerate(candidates):
-            info = PluginInfo(cand.name, cand.version, cand.distribution,
-                              tuple(sorted(models[i])), errors.get(i))
-            self._plugins.append(info)
-            if info.error:
-                warnings.warn(f"Plugin {label(i)} was not loaded: {info.error}", PluginLoadWarning, stacklevel=3)
-        for key, owners in sorted(claims.items()):
-            if len(owners) < 2:
-                continue
-            plugins = [label(i) for i, _ in owners]
-            warnings.warn(
-                f"Model name {key!r} is registered by more than one plugin ({' and '.join(plugins)}); "
-                "both entries are held back.",
-                PluginLoadWarning, stacklevel=3,
-            )
-
-    # -- lookups -------------------------------------------------------------
     def _resolve(self, name: str) -> ModelSpec:
-        self._ensure_loaded()
-        key = name.lower() if isinstance(name, str) else name
-        if key in self._conflicts:
+        state = self._loaded
+        if not isinstance(name, str):
+            raise UnknownModelError(f"A model name is a string. Received: {name!r}.")
+        key = name.lower()
+        if key in state.conflicts:
             raise DuplicateModelError(
-                f"Model name {name!r} is registered by more than one plugin: "
-                f"{' and '.join(self._conflicts[key])}. Uninstall one of them, or choose one with "
-                "REGISTRY_PLUGINS=<entry-point names>."
+                f"Model {name!r} is held back because plugins disagree: {'; '.join(state.conflicts[key])}. "
+                "Uninstall one of them, or load only one with REGISTRY_PLUGINS=<entry-point names>."
             )
-        try:
-            return self._specs[self._keys[key]]
-        except (KeyError, TypeError):
-            close = difflib.get_close_matches(str(key), list(self._keys), n=3, cutoff=0.5)
-            hint = f" Did you mean {', '.join(repr(self._keys[c]) for c in close)}?" if close else ""
-            raise UnknownModelError(
-                f"Unknown model {name!r}.{hint} Run `registry list` to see the "
-                f"{len(self._specs)} installed models, or install the plugin of its family."
-            ) from None
+        if key in state.keys:
+            return state.specs[state.keys[key]]
+        close = difflib.get_close_matches(key, list(state.keys), n=3, cutoff=0.5)
+        names = list(dict.fromkeys(state.keys[c] for c in close))
+        hint = f" Did you mean {' or '.join(repr(n) for n in names)}?" if names else ""
+        raise UnknownModelError(
+            f"Unknown model {name!r}.{hint} Run `registry list` to see the {len(state.specs)} "
+            "installed models, or install the plugin of its family."
+        )
 
+    # -- the public API -----------------------------------------------------
     def get(self, name: str) -> ModelBuilder:
         """The builder of `name` (a model name or alias, case-insensitive)."""
         return ModelBuilder(self._resolve(name), self)
 
     def info(self, name: str) -> ModelSpec:
-        """The `ModelSpec` of `name`."""
+        """The `ModelSpec` of `name` (a model name or alias, case-insensitive)."""
         return self._resolve(name)
 
     def list(self, pattern: str | None = None, *, family: str | None = None,
              pretrained: bool | str | None = None) -> list[str]:
-        """Model names matching an fnmatch `pattern`, a family and pretrained-ness, sorted."""
-        self._ensure_loaded()
+        """Model names, sorted, filtered by an fnmatch `pattern`, a family, and weights.
+
+        `pattern` and `family` ignore case; `pretrained=True` keeps models with
+        pretrained weights, `False` those without, a tag those with that tag.
+        """
         out = []
-        for spec in self._specs.values():
-            if pattern is not None and not fnmatch.fnmatch(spec.name, pattern.lower()):
+        for spec in self._loaded.specs.values():
+            if pattern is not None and not fnmatch.fnmatchcase(spec.name, pattern.lower()):
                 continue
-            if family is not None and spec.family != family:
+            if family is not None and spec.family != family.lower():
                 continue
-            if pretrained is True and not spec.weights:
-                continue
-            if pretrained is False and spec.weights:
-                continue
-            if isinstance(pretrained, str) and pretrained not in spec.weights:
+            if pretrained is not None and not (
+                pretrained in spec.weights if isinstance(pretrained, str) else bool(spec.weights) == pretrained
+            ):
                 continue
             out.append(spec.name)
         return sorted(out)
 
     def specs(self) -> list[ModelSpec]:
         """Every registered `ModelSpec`, sorted by name."""
-        return [self._resolve(n) for n in self.list()]
+        return [self._loaded.specs[n] for n in self.list()]
 
     def families(self) -> list[str]:
         """The families of the registered models, sorted."""
-        self._ensure_loaded()
-        return sorted({s.family for s in self._specs.values()})
+        return sorted({s.family for s in self._loaded.specs.values()})
 
     def plugins(self) -> list[PluginInfo]:
         """Every plugin found, loaded or not, with its models or its error."""
-        self._ensure_loaded()
-        return list(self._plugins)
+        return list(self._loaded.plugins)
 
     def owner(self, name: str) -> str:
         """The plugin that registered `name`."""
-        return self._owner[self._resolve(name).name]
+        return self._loaded.owners[self._resolve(name).name]
 
     def weight_sources(self) -> list[WeightSource]:
         """The weight sources registered by plugins, in plugin order."""
-        self._ensure_loaded()
-        return list(self._sources)
+        return list(self._loaded.sources)
 
     @property
     def store(self) -> WeightStore:
@@ -289,7 +156,7 @@ class Registry:
         return self._store
 
     def preprocess_input(self, name: str, x: Any, data_format: str | None = None) -> Any:
-        """Preprocess images `x` (0..255, RGB) the way model `name` expects."""
+        """Preprocess images `x` (RGB, 0..255) the way model `name` expects."""
         from ._preprocess import preprocess_input
 
         return preprocess_input(x, mode=self._resolve(name).preprocessing, data_format=data_format)
@@ -302,7 +169,7 @@ class Registry:
         return True
 
     def __repr__(self) -> str:
-        state = f"{len(self._specs)} models" if self._loaded else "not loaded"
+        state = "not loaded" if self._state is None else f"{len(self._state.specs)} models"
         return f"<Registry {state}>"
 
 

@@ -1,11 +1,19 @@
 """Shape and argument rules shared by every builder, in pure Python.
 
 Keras 3.15.1's constructors are the oracle (`obtain_input_shape` plus each
-constructor's own checks). Departures, each deliberate and listed in the
-README: a pretrained backbone may get a new head (`classes != 1000`); an input
-tensor that a pretrained Flatten top cannot take is refused here instead of
-failing while loading; `pooling` and `classes` are validated; any
-`input_shape` that is not a 3-tuple is refused.
+constructor's own checks): a shape is accepted here exactly when Keras accepts
+it, except for these deliberate departures, each listed in the README:
+
+- a pretrained backbone may get a new head (`include_top=True, classes != 1000`);
+- an input tensor that a pretrained Flatten top cannot take is refused here
+  instead of failing while loading;
+- `pooling` must be None, "avg" or "max" (Keras ignores any other value);
+- a list `input_shape` counts as the tuple it spells (Keras refuses a list
+  with a pretrained top, even one equal to the required shape).
+
+Keras fails later, but fails all the same, on what is refused here early: a
+`classes` that is not a positive integer with a top (`Dense` refuses it), a
+pretrained model fed an input tensor without 3 channels (loading fails).
 """
 
 from __future__ import annotations
@@ -67,28 +75,42 @@ def check_weights(spec: ModelSpec, weights: Any) -> tuple[str | None, str | None
     )
 
 
+#: What Keras' `validate_activation` accepts with loaded weights: softmax, or
+#: none at all (None and "linear" are the same activation to Keras).
+_PRETRAINED_ACTIVATIONS = (None, "softmax", "linear")
+
+
 def check_head(spec: ModelSpec, *, include_top: bool, pretrained: str | None, classes: Any,
-               pooling: Any, classifier_activation: Any) -> bool:
+               pooling: Any, classifier_activation: Any, weights_path: str | None = None) -> bool:
     """Validate the head arguments; True when a pretrained backbone gets a new classifier."""
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
+    if include_top and (not isinstance(classes, int) or classes < 1):
         raise InvalidArgumentError(
-            f"{spec.name}: `classes` must be a positive integer. Received: classes={classes!r}."
+            f"{spec.name}: `classes` must be a positive integer (the width of the classifier). "
+            f"Received: classes={classes!r}."
         )
     if pooling not in POOLING:
         raise InvalidArgumentError(
             f"{spec.name}: `pooling` must be one of None, 'avg' or 'max'. Received: pooling={pooling!r}."
         )
     new_head = bool(pretrained and include_top and classes != 1000)
-    if include_top and pretrained and not new_head:
+    if include_top and (pretrained or weights_path) and not new_head:
         name = getattr(classifier_activation, "__name__", classifier_activation)
-        if name not in (None, "softmax"):
+        if not isinstance(name, (str, type(None))) or name not in _PRETRAINED_ACTIVATIONS:
             raise InvalidArgumentError(
-                f"{spec.name}: with pretrained weights and `include_top=True`, `classifier_activation` "
+                f"{spec.name}: with loaded weights and `include_top=True`, `classifier_activation` "
                 f"must be None or 'softmax' (the trained classifier's). Received: "
                 f"classifier_activation={classifier_activation!r}. Pass weights=None, or apply the "
                 "activation after the model."
             )
     return new_head
+
+
+def _not_three(spec: ModelSpec, input_shape: Any, data_format: str) -> InputShapeError:
+    order = "channels, height, width" if data_format == "channels_first" else "height, width, channels"
+    return InputShapeError(
+        f"{spec.name}: `input_shape` must be a tuple of three integers or None ({order}). "
+        f"Received: input_shape={input_shape!r}."
+    )
 
 
 def resolve_input_shape(
@@ -102,17 +124,13 @@ def resolve_input_shape(
 ) -> Shape:
     """The model's input shape from `input_shape`, following `obtain_input_shape`."""
     size = default_size or spec.default_size
-    if input_shape is not None:
-        if isinstance(input_shape, list):
-            input_shape = tuple(input_shape)
-        if not isinstance(input_shape, tuple) or len(input_shape) != 3 or not all(
-            d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in input_shape
-        ):
-            raise InputShapeError(
-                f"{spec.name}: `input_shape` must be a tuple of three integers or None "
-                f"({'channels, height, width' if data_format == 'channels_first' else 'height, width, channels'}). "
-                f"Received: input_shape={input_shape!r}."
-            )
+    if isinstance(input_shape, list):
+        input_shape = tuple(input_shape)
+    if input_shape is not None and not (
+        isinstance(input_shape, tuple)
+        and all(d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in input_shape)
+    ):
+        raise _not_three(spec, input_shape, data_format)
     if spec.static_pretrained_shape:
         if input_shape is not None and None in input_shape and pretrained:
             raise InputShapeError(
@@ -123,7 +141,7 @@ def resolve_input_shape(
         if not include_top and input_shape is None:
             input_shape = _square(size, 3, data_format)
 
-    if not pretrained and input_shape is not None:
+    if not pretrained and input_shape is not None and len(input_shape) == 3:
         default_shape = _square(size, _channels(input_shape, data_format), data_format)
     else:
         default_shape = _square(size, 3, data_format)
@@ -137,10 +155,12 @@ def resolve_input_shape(
             )
         return default_shape
 
-    if input_shape is None:
+    if not input_shape:  # None, or () which Keras also takes for "unset"
         if include_top:
             return default_shape
         return _square(None, 3, data_format)  # type: ignore[arg-type]
+    if len(input_shape) != 3:
+        raise _not_three(spec, input_shape, data_format)
 
     if pretrained and _channels(input_shape, data_format) != 3:
         raise InputShapeError(
@@ -216,7 +236,7 @@ def plan_input(
         )
     tag, path = check_weights(spec, weights)
     new_head = check_head(spec, include_top=include_top, pretrained=tag, classes=classes,
-                          pooling=pooling, classifier_activation=classifier_activation)
+                          pooling=pooling, classifier_activation=classifier_activation, weights_path=path)
     shape = resolve_input_shape(spec, input_shape=input_shape, include_top=include_top,
                                 pretrained=tag is not None, data_format=data_format,
                                 default_size=default_size)
