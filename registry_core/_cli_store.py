@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from ._cli import _table
+from ._decode import CLASS_INDEX
 from ._errors import RegistryError
 from ._registry import Registry
 from ._spec import NO_TOP, TOP, WeightFile
@@ -66,43 +68,48 @@ def cmd_fetch(args: argparse.Namespace, reg: Registry) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _users(reg: Registry) -> dict[str, list[str]]:
-    """File name -> the `model/tag/variant` entries that use it."""
-    users: dict[str, list[str]] = {}
+def _known(reg: Registry) -> dict[str, tuple[WeightFile, list[str]]]:
+    """File name -> its `WeightFile` and the `model/tag/variant` entries that use it."""
+    known: dict[str, tuple[WeightFile, list[str]]] = {CLASS_INDEX.file_name: (CLASS_INDEX, ["decode_predictions"])}
     for spec in reg.specs():
         for tag, variants in spec.weights.items():
             for variant, wf in variants.items():
-                users.setdefault(wf.file_name, []).append(f"{spec.name}/{tag}/{variant}")
-    return users
+                known.setdefault(wf.file_name, (wf, []))[1].append(f"{spec.name}/{tag}/{variant}")
+    return known
 
 
 def cmd_cache_ls(args: argparse.Namespace, reg: Registry) -> int:
     entries = reg.store.entries()
-    users = _users(reg)
+    users = {name: used for name, (_, used) in _known(reg).items()}
     if args.json:
         print(json.dumps([e.as_dict() | {"used_by": users.get(e.file_name, [])} for e in entries], indent=2))
         return EXIT_OK
     if not entries:
         print(f"The cache at {reg.store.cache_dir()} is empty.", file=sys.stderr)
         return EXIT_OK
+    rows = [["File", "Size", "Hash", "Trust", "Used by"]]
     for e in entries:
-        trust = "pinned" if e.pinned else "unpinned (sha256 of first use)"
-        used = ", ".join(users.get(e.file_name, [])) or "no installed model"
-        print(f"{e.file_name}  {e.size:,} bytes  {e.algorithm} {e.digest}  {trust}  [{used}]")
+        trust = ("pinned" if e.pinned else "unpinned (first use)") if e.digest else "unverified"
+        if e.digest and not e.verified:
+            trust += ", changed since verified"
+        rows.append([e.file_name, f"{e.size:,}", f"{e.algorithm} {e.digest}" if e.digest else "-", trust,
+                     ", ".join(users.get(e.file_name, [])) or "no installed model"])
+    print(_table(rows, right={1}))
     return EXIT_OK
 
 
 def cmd_cache_verify(args: argparse.Namespace, reg: Registry) -> int:
-    results = reg.store.verify()
+    results = reg.store.verify({name: wf for name, (wf, _) in _known(reg).items()})
     for r in results:
-        print(f"{'ok' if r.ok else 'BAD'}  {r.file_name}" + ("" if r.ok else f"  {r.detail} (removed)"))
+        note = {"ok": "", "bad": f"  {r.detail}; removed", "unknown": f"  {r.detail}; kept"}[r.status]
+        print(f"{r.status:<7}  {r.file_name}{note}")
     if not results:
         print(f"The cache at {reg.store.cache_dir()} is empty.", file=sys.stderr)
-    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+    return EXIT_FAILED if any(r.status == "bad" for r in results) else EXIT_OK
 
 
 def cmd_cache_prune(args: argparse.Namespace, reg: Registry) -> int:
-    removed = reg.store.prune(keep=set(_users(reg)), dry_run=args.dry_run)
+    removed = reg.store.prune(keep=_known(reg), dry_run=args.dry_run)
     for path in removed:
         print(f"{'would remove' if args.dry_run else 'removed'} {path}")
     if not removed:

@@ -1,0 +1,287 @@
+"""Transferring one URL into a local file, hashing as the bytes arrive.
+
+`download` writes to the target path it is given (the store's partial file
+or a private temporary file), never to the cache's final path; the store
+checks the digest and publishes. Over http(s) it:
+
+- resumes a partial file from the same URL with `Range` and `If-Range`, and
+  starts over cleanly when the server answers 200 instead of 206;
+- retries connection errors, timeouts, 5xx, 408 and 429 with exponential
+  backoff (honouring `Retry-After`), at most `Policy.attempts` times;
+- fails at once on other statuses (403, 404, ...) and on a body whose
+  length disagrees with the expected size, `Content-Length` or the cap;
+- gives up when the fetch's `Budget` (seconds without progress) is spent,
+  so an unreachable network fails in seconds.
+
+`file://` URLs (air-gapped mirrors, Keras' cache) are copied with the same
+checks.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from . import _hashing, _progress
+
+SCHEMES = ("https", "http", "file")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Retry, timeout and size limits; tests inject short ones."""
+
+    attempts: int = 4
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+    budget: float = 20.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_size: int = 2 << 30
+    chunk: int = 1 << 20
+
+
+class Budget:
+    """Seconds a fetch may spend without receiving a byte, across all its sources."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.touch()
+
+    def touch(self) -> None:
+        self._deadline = time.monotonic() + self.seconds
+
+    def remaining(self) -> float:
+        return self._deadline - time.monotonic()
+
+
+class SourceFailed(Exception):
+    """One source could not deliver; `retryable` failures keep their partial file."""
+
+    def __init__(self, reason: str, *, retryable: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    digest: str
+    size: int
+    resumed_from: int
+
+
+def scheme_of(url: str) -> str:
+    return urlsplit(url).scheme.lower()
+
+
+def download(url: str, target: Path, *, name: str, algorithm: str, size: int | None, policy: Policy,
+             budget: Budget, resume_record: Path | None = None,
+             notify: Callable[[str], None] = _progress.notify) -> Downloaded:
+    """Fetch `url` into `target`; `resume_record` (held under the lock) enables resuming."""
+    if scheme_of(url) == "file":
+        if resume_record is not None:
+            resume_record.unlink(missing_ok=True)
+        return _copy(url, target, name=name, algorithm=algorithm, size=size, policy=policy)
+    import requests
+
+    with requests.Session() as session:
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                return _http_once(session, url, target, name=name, algorithm=algorithm, size=size,
+                                  policy=policy, budget=budget, resume_record=resume_record, notify=notify)
+            except SourceFailed as exc:
+                if not exc.retryable:
+                    raise
+                if attempt == policy.attempts:
+                    raise SourceFailed(f"{exc.reason} (gave up after {attempt} attempts)", retryable=True) from None
+                wait = min(policy.backoff * 2 ** (attempt - 1), policy.max_backoff)
+                wait = max(wait, exc.retry_after or 0.0)
+                if wait >= budget.remaining():
+                    raise SourceFailed(
+                        f"{exc.reason}; giving up: the time budget of {policy.budget:g} s without progress "
+                        f"is spent (attempt {attempt} of {policy.attempts})", retryable=True) from None
+                notify(f"{name}: {exc.reason}; retrying in {wait:.1f} s (attempt {attempt + 1} of {policy.attempts}).")
+                time.sleep(wait)
+    raise AssertionError("unreachable: the loop returns or raises")
+
+
+def _resume_point(url: str, target: Path, resume_record: Path | None) -> tuple[int, str | None]:
+    """(bytes already there, validator) when `target` is a partial download of `url`."""
+    if resume_record is None or not target.exists():
+        return 0, None
+    try:
+        saved = json.loads(resume_record.read_text(encoding="utf8"))
+    except (OSError, ValueError):
+        return 0, None
+    if saved.get("url") != url or not saved.get("validator"):
+        return 0, None
+    return target.stat().st_size, saved["validator"]
+
+
+def _validator(headers: Any) -> str | None:
+    etag = headers.get("ETag")
+    if etag and not etag.startswith("W/"):
+        return etag
+    return headers.get("Last-Modified")
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _content_range_start(value: str | None) -> tuple[int, int | None] | None:
+    """`bytes a-b/total` -> (a, total or None)."""
+    try:
+        unit, _, spec = (value or "").partition(" ")
+        span, _, total = spec.partition("/")
+        if unit != "bytes":
+            return None
+        return int(span.split("-")[0]), None if total == "*" else int(total)
+    except ValueError:
+        return None
+
+
+def _http_once(session: Any, url: str, target: Path, *, name: str, algorithm: str, size: int | None,
+               policy: Policy, budget: Budget, resume_record: Path | None,
+               notify: Callable[[str], None]) -> Downloaded:
+    import requests
+    import urllib3
+
+    have, validator = _resume_point(url, target, resume_record)
+    headers = {"Accept-Encoding": "identity", "User-Agent": "registry-core"}
+    if have:
+        headers.update({"Range": f"bytes={have}-", "If-Range": validator or ""})
+    timeout = (max(0.05, min(policy.connect_timeout, budget.remaining())), policy.read_timeout)
+    try:
+        response = session.get(url, headers=headers, stream=True, timeout=timeout)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise SourceFailed(f"cannot connect ({type(exc).__name__})", retryable=True) from exc
+    except requests.RequestException as exc:
+        raise SourceFailed(f"request failed: {exc}") from exc
+    with response:
+        status = response.status_code
+        if status in (408, 429) or 500 <= status < 600:
+            raise SourceFailed(f"HTTP {status}", retryable=True,
+                               retry_after=_retry_after(response.headers.get("Retry-After")))
+        if status not in (200, 206):
+            raise SourceFailed(f"HTTP {status} {response.reason or ''}".rstrip())
+        if scheme_of(response.url) not in ("https", "http"):
+            raise SourceFailed(f"redirected to a URL that is not http(s): {response.url}")
+        total: int | None = None
+        length = response.headers.get("Content-Length")
+        announced = int(length) if length and length.isdigit() else None
+        if status == 206:
+            start = _content_range_start(response.headers.get("Content-Range"))
+            if start is None or start[0] != have:
+                target.unlink(missing_ok=True)
+                raise SourceFailed(f"answered a resume with a wrong Content-Range "
+                                   f"({response.headers.get('Content-Range')})", retryable=True)
+            total = start[1]
+            notify(f"Resuming {name} at byte {have:,}.")
+        else:
+            if have:
+                notify(f"{url} ignored the request to resume {name}; starting over.")
+            have = 0
+        if total is None and announced is not None:
+            total = have + announced
+        if size is not None and total is not None and total != size:
+            raise SourceFailed(f"announces {total:,} bytes, but {name} has {size:,}")
+        limit = size if size is not None else total if total is not None else policy.max_size
+        if limit > policy.max_size:
+            raise SourceFailed(f"announces {limit:,} bytes, more than the cap of {policy.max_size:,}")
+        if resume_record is not None:
+            resume_record.write_text(json.dumps({"url": url, "validator": _validator(response.headers)}),
+                                     encoding="utf8")
+        if not have:
+            notify(f"Downloading {name} from {url}")
+        digest = _hashing.new_hash(algorithm)
+        if have:
+            _hashing.update_from_file(digest, target, have)
+        written = have
+        with open(target, "ab" if have else "wb") as f, _progress.bar(name, limit, have) as progress:
+            try:
+                for block in _blocks(response.raw, policy.chunk, (requests.RequestException,
+                                                                  urllib3.exceptions.HTTPError, OSError)):
+                    written += len(block)
+                    if written > limit:
+                        raise SourceFailed(f"sent more than the {limit:,} bytes expected of {name}")
+                    f.write(block)
+                    digest.update(block)
+                    progress.update(len(block))
+                    budget.touch()
+            except _Dropped as exc:
+                raise SourceFailed(f"the connection dropped after {written:,} bytes ({exc})",
+                                   retryable=True) from None
+            f.flush()
+            os.fsync(f.fileno())
+        expected_end = size if size is not None else total
+        if expected_end is not None and written != expected_end:
+            raise SourceFailed(f"the body ended after {written:,} of {expected_end:,} bytes", retryable=True)
+        return Downloaded(digest.hexdigest(), written, have)
+
+
+class _Dropped(Exception):
+    pass
+
+
+def _blocks(raw: Any, chunk: int, errors: tuple[type[BaseException], ...]) -> Iterator[bytes]:
+    """Blocks as they arrive (so a killed process leaves every byte it received on disk)."""
+    read = raw.read1 if hasattr(raw, "read1") else raw.read
+    while True:
+        try:
+            block = read(chunk, decode_content=True)
+        except errors as exc:
+            raise _Dropped(type(exc).__name__) from exc
+        if not block:
+            return
+        yield block
+
+
+def _copy(url: str, target: Path, *, name: str, algorithm: str, size: int | None, policy: Policy) -> Downloaded:
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise SourceFailed(f"file URLs must name a local path (file:///...), not host {parts.netloc!r}")
+    source = Path(url2pathname(unquote(parts.path)))
+    try:
+        actual = source.stat().st_size
+    except OSError as exc:
+        raise SourceFailed(f"no readable file at {source} ({exc.strerror})") from None
+    if size is not None and actual != size:
+        raise SourceFailed(f"{source} has {actual:,} bytes, but {name} has {size:,}")
+    if actual > policy.max_size:
+        raise SourceFailed(f"{source} has {actual:,} bytes, more than the cap of {policy.max_size:,}")
+    digest = _hashing.new_hash(algorithm)
+    written = 0
+    with open(source, "rb") as src, open(target, "wb") as dst, _progress.bar(name, actual) as progress:
+        while block := src.read(policy.chunk):
+            written += len(block)
+            if written > actual:
+                raise SourceFailed(f"{source} grew while being copied")
+            dst.write(block)
+            digest.update(block)
+            progress.update(len(block))
+        dst.flush()
+        os.fsync(dst.fileno())
+    if written != actual:
+        raise SourceFailed(f"{source} shrank while being copied")
+    return Downloaded(digest.hexdigest(), written, 0)

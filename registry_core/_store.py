@@ -1,0 +1,403 @@
+"""The weight store: `WeightStore.fetch(weight_file) -> verified local path`.
+
+Lookup order: our cache; Keras' cache (files with a published hash, verified
+on the way in); `REGISTRY_WEIGHTS_MIRROR`; the plugins' weight sources; the
+origin URL. The environment is read on every fetch, so a long-lived process
+sees changes.
+
+Correctness comes from verify-before-rename: bytes go to a partial file
+under `.registry/`, are hashed as they arrive, checked against the
+publisher's hash (or the pin of the first verified download), fsynced and
+renamed into place. The per-file lock makes concurrent fetches share one
+transfer and guards the resumable partial file; without a lock (some network
+filesystems) each process downloads to a private temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from filelock import Timeout
+
+from . import _hashing, _paths, _progress
+from ._download import SCHEMES, Budget, Policy, SourceFailed, download, scheme_of
+from ._errors import ChecksumMismatchError, DownloadError, OfflineError, UnsafeSourceError
+from ._hookspecs import WeightSource
+from ._lock import entry_lock
+from ._paths import EntryPaths
+from ._records import Record, read_pin, read_record, write_pin, write_record
+from ._spec import WeightFile
+
+MIRROR_ENV = "REGISTRY_WEIGHTS_MIRROR"
+OFFLINE_ENV = "REGISTRY_OFFLINE"
+#: Private temporary files older than this are leftovers of dead processes.
+STALE_TEMP_SECONDS = 24 * 3600
+
+
+def offline() -> bool:
+    """Whether `REGISTRY_OFFLINE` forbids network connections."""
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class _Expected:
+    algorithm: str
+    digest: str
+    pinned: bool  # the publisher's hash, not our first-use pin
+
+
+@dataclass(frozen=True)
+class _Source:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class CachedFile:
+    """One file in the cache, as `registry cache ls` shows it."""
+
+    file_name: str
+    path: Path
+    size: int
+    algorithm: str | None
+    digest: str | None
+    pinned: bool
+    verified: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"path": str(self.path)}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of re-hashing one cached file."""
+
+    file_name: str
+    status: Literal["ok", "bad", "unknown"]
+    detail: str = ""
+
+
+class WeightStore:
+    """Fetches `WeightFile`s into the cache, verified; see the module docstring.
+
+    `sources` are plugin weight sources (callables `WeightFile -> URLs`);
+    `policy` sets retries, timeouts and the size cap.
+    """
+
+    def __init__(self, sources: Iterable[WeightSource] = (), *, policy: Policy | None = None) -> None:
+        self.sources = list(sources)
+        self.policy = policy or Policy()
+
+    def cache_dir(self) -> Path:
+        """The cache directory (`REGISTRY_CACHE_DIR` or the platform's)."""
+        return _paths.cache_dir()
+
+    # -- fetching ------------------------------------------------------------------
+    def fetch(self, weight_file: WeightFile) -> Path:
+        """A local path to `weight_file`, verified; downloaded at most once across processes."""
+        paths = EntryPaths(self.cache_dir(), _paths.checked_name(weight_file.file_name))
+        if self._recorded(paths, self._expected(weight_file, paths)):
+            return paths.final
+        is_offline = offline()
+        sources = self._sources(weight_file, is_offline)
+        paths.ensure()
+        with entry_lock(paths, _progress.notify) as locked:
+            expected = self._expected(weight_file, paths)  # the holder we waited for may have pinned it
+            if self._recorded(paths, expected):
+                return paths.final
+            if paths.final.exists():
+                problem = self._check_existing(paths, weight_file, expected)
+                if problem is None:
+                    return paths.final
+                if is_offline:
+                    raise ChecksumMismatchError(
+                        f"{paths.final} changed since it was verified: {problem}. REGISTRY_OFFLINE=1 "
+                        "forbids fetching it again; unset REGISTRY_OFFLINE, or copy an intact file there."
+                    )
+                _progress.notify(f"{paths.final} changed since it was verified ({problem}); fetching it again.")
+            return self._transfer(weight_file, paths, expected, sources, locked, is_offline)
+
+    @staticmethod
+    def _expected(wf: WeightFile, paths: EntryPaths) -> _Expected | None:
+        if wf.hash is not None and wf.hash_algorithm is not None:
+            return _Expected(wf.hash_algorithm, wf.hash, True)
+        pin = read_pin(paths.pin)
+        return None if pin is None else _Expected(_hashing.PIN_ALGORITHM, pin, False)
+
+    @staticmethod
+    def _recorded(paths: EntryPaths, expected: _Expected | None) -> bool:
+        """The fast hit: the record vouches for this very file, and no byte is read."""
+        if expected is None:
+            return False
+        record = read_record(paths.record)
+        if record is None or (record.algorithm, record.digest) != (expected.algorithm, expected.digest):
+            return False
+        try:
+            return record.matches(paths.final.stat())
+        except OSError:
+            return False
+
+    def _check_existing(self, paths: EntryPaths, wf: WeightFile, expected: _Expected | None) -> str | None:
+        """Hash a cached file the record does not vouch for; None if good (then recorded)."""
+        if wf.size is not None and paths.final.stat().st_size != wf.size:
+            return f"it has {paths.final.stat().st_size:,} bytes, not {wf.size:,}"
+        algorithm = expected.algorithm if expected else _hashing.PIN_ALGORITHM
+        digest = _hashing.hash_file(paths.final, algorithm)
+        if expected is not None and digest != expected.digest:
+            return f"its {algorithm} is {digest}, expected {expected.digest}"
+        self._remember(paths, expected, algorithm, digest)
+        return None
+
+    @staticmethod
+    def _remember(paths: EntryPaths, expected: _Expected | None, algorithm: str, digest: str) -> None:
+        """Pin a first use, then record the verified file's stat."""
+        if expected is None:
+            write_pin(paths.pin, digest)
+        with contextlib.suppress(OSError):  # a read-only cache still serves; it just re-hashes
+            write_record(paths.record, Record.of(paths.final, algorithm, digest,
+                                                 pinned=expected is not None and expected.pinned))
+
+    # -- sources -------------------------------------------------------------------
+    def _sources(self, wf: WeightFile, is_offline: bool) -> list[_Source | SourceFailed]:
+        """Candidate sources in lookup order; a plugin source's failure is kept as an entry."""
+        found: list[_Source | SourceFailed] = []
+        keras_copy = _paths.keras_models_dir() / wf.file_name
+        if wf.hash is not None and keras_copy.is_file():
+            found.append(_Source("Keras' cache", keras_copy.resolve().as_uri()))
+        mirror = os.environ.get(MIRROR_ENV, "").strip()
+        if mirror:
+            found.append(_Source("mirror", _checked_url(f"{mirror.rstrip('/')}/{wf.file_name}", MIRROR_ENV)))
+        for source in self.sources:
+            label = f"plugin source {getattr(source, '__qualname__', repr(source))}"
+            try:
+                urls = [str(u) for u in source(wf)]
+            except Exception as exc:  # a broken plugin must not stop the origin from being tried
+                found.append(SourceFailed(f"{label} raised {type(exc).__name__}: {exc}"))
+                continue
+            for url in urls:
+                if scheme_of(url) in SCHEMES:
+                    found.append(_Source(label, url))
+                else:
+                    found.append(SourceFailed(f"{label} gave an unsupported URL {url!r}"))
+        found.append(_Source("origin", _checked_url(wf.origin, f"the origin of {wf.file_name}")))
+        seen: set[str] = set()
+        kept: list[_Source | SourceFailed] = []
+        for item in found:
+            if isinstance(item, _Source):
+                if item.url in seen or (is_offline and scheme_of(item.url) != "file"):
+                    continue
+                seen.add(item.url)
+            kept.append(item)
+        return kept
+
+    # -- transferring ----------------------------------------------------------------
+    def _transfer(self, wf: WeightFile, paths: EntryPaths, expected: _Expected | None,
+                  sources: list[_Source | SourceFailed], locked: bool, is_offline: bool) -> Path:
+        budget = Budget(self.policy.budget)
+        failures: list[tuple[str, Exception]] = []
+        for source in sources:
+            if isinstance(source, SourceFailed):
+                failures.append(("", source))
+                continue
+            try:
+                path = self._from_source(source, wf, paths, expected, locked, budget)
+            except (SourceFailed, ChecksumMismatchError) as exc:
+                failures.append((f"{source.label} {source.url}", exc))
+                continue
+            for where, exc in failures:
+                if isinstance(exc, ChecksumMismatchError):
+                    warnings.warn(f"{where} served a corrupted or tampered {wf.file_name} ({exc}); "
+                                  f"it was refused and {source.label} used instead.", UserWarning, stacklevel=3)
+            return path
+        raise self._failure(wf, paths, failures, is_offline)
+
+    def _from_source(self, source: _Source, wf: WeightFile, paths: EntryPaths, expected: _Expected | None,
+                     locked: bool, budget: Budget) -> Path:
+        algorithm = expected.algorithm if expected else _hashing.PIN_ALGORITHM
+        if locked:
+            target, resume_record = paths.partial, paths.partial_source
+        else:
+            fd, name = tempfile.mkstemp(dir=paths.meta, prefix=paths.temp_prefix(), suffix=".tmp")
+            os.close(fd)
+            target, resume_record = Path(name), None
+        try:
+            for _ in range(2):  # a resumed transfer failing its hash is retried once from zero
+                got = download(source.url, target, name=wf.file_name, algorithm=algorithm, size=wf.size,
+                               policy=self.policy, budget=budget, resume_record=resume_record)
+                if expected is None or got.digest == expected.digest:
+                    break
+                _discard(target, resume_record)
+                if not got.resumed_from:
+                    raise _mismatch(f"{source.url} served {wf.file_name} with {algorithm} {got.digest}, "
+                                    f"expected {expected.digest}", source.url, expected.digest, got.digest)
+            else:
+                raise SourceFailed("the file failed its hash twice")
+            os.replace(target, paths.final)
+            _fsync_dir(paths.root)
+            self._remember(paths, expected, algorithm, got.digest)
+            if resume_record is not None:
+                resume_record.unlink(missing_ok=True)
+            return paths.final
+        except SourceFailed as exc:
+            if not (locked and exc.retryable):
+                _discard(target, resume_record)
+            raise
+        finally:
+            if not locked:
+                target.unlink(missing_ok=True)
+
+    def _failure(self, wf: WeightFile, paths: EntryPaths, failures: list[tuple[str, Exception]],
+                 is_offline: bool) -> Exception:
+        tried = "; ".join(f"{where}: {exc}" if where else str(exc) for where, exc in failures)
+        mismatches = [exc for _, exc in failures if isinstance(exc, ChecksumMismatchError)]
+        if mismatches:
+            first = mismatches[0]
+            return _mismatch(
+                f"No source gave an intact {wf.file_name}; every file was refused and removed. Tried: {tried}. "
+                "A source serving a different file is corrupted or tampered with: fix or unset "
+                f"{MIRROR_ENV} if it is one of them, or report it to the plugin's authors.",
+                first.url, first.expected, first.actual)
+        remedy = (
+            f"run `registry fetch` for the model on a machine with network access and copy its cache "
+            f"directory (`registry cache dir`) to {paths.root}, or set {MIRROR_ENV} to a file:// directory "
+            f"(or, online, an http(s) server) holding {wf.file_name}"
+        )
+        if is_offline:
+            detail = f" Tried: {tried}." if tried else ""
+            return OfflineError(
+                f"{wf.file_name} is not in the weight cache ({paths.root}) and {OFFLINE_ENV}=1 forbids "
+                f"downloading it.{detail} To get it, {remedy}."
+            )
+        return DownloadError(
+            f"Could not download {wf.file_name}. Tried: {tried}. Check the network connection; or {remedy}."
+        )
+
+    # -- the cache as a whole ------------------------------------------------------------
+    def _names(self) -> list[str]:
+        root = self.cache_dir()
+        if not root.is_dir():
+            return []
+        return sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith("."))
+
+    def entries(self) -> list[CachedFile]:
+        """The files in the cache with what their records say, sorted by name."""
+        out = []
+        for name in self._names():
+            paths = EntryPaths(self.cache_dir(), name)
+            record = read_record(paths.record)
+            st = paths.final.stat()
+            pin = read_pin(paths.pin)
+            if record is not None:
+                out.append(CachedFile(name, paths.final, st.st_size, record.algorithm, record.digest,
+                                      record.pinned, record.matches(st)))
+            else:
+                out.append(CachedFile(name, paths.final, st.st_size, _hashing.PIN_ALGORITHM if pin else None,
+                                      pin, False, False))
+        return out
+
+    def verify(self, known: Mapping[str, WeightFile] | None = None) -> list[Verification]:
+        """Re-hash every cached file against the publisher's hash (from `known`), its pin or
+        its record; remove the bad ones (pins stay, so a re-fetch is held to them)."""
+        known = known or {}
+        results = []
+        for name in self._names():
+            paths = EntryPaths(self.cache_dir(), name).ensure()
+            with entry_lock(paths, _progress.notify) as _:
+                wf = known.get(name)
+                expected = self._expected(wf, paths) if wf is not None else None
+                if expected is None:
+                    pin = read_pin(paths.pin)
+                    record = read_record(paths.record)
+                    if pin is not None:
+                        expected = _Expected(_hashing.PIN_ALGORITHM, pin, False)
+                    elif record is not None:
+                        expected = _Expected(record.algorithm, record.digest, record.pinned)
+                if expected is None:
+                    results.append(Verification(name, "unknown", "no published hash, pin or record to check"))
+                    continue
+                digest = _hashing.hash_file(paths.final, expected.algorithm)
+                if digest == expected.digest:
+                    self._remember(paths, expected, expected.algorithm, digest)
+                    results.append(Verification(name, "ok"))
+                else:
+                    paths.final.unlink(missing_ok=True)
+                    paths.record.unlink(missing_ok=True)
+                    results.append(Verification(
+                        name, "bad", f"{expected.algorithm} is {digest}, expected {expected.digest}"))
+        return results
+
+    def prune(self, keep: Iterable[str], *, dry_run: bool = False) -> list[Path]:
+        """Remove cached files not in `keep`, interrupted downloads and stale temporary files.
+
+        Entries locked by a running fetch are left alone; lock files stay (removing
+        one while another process waits on it would break mutual exclusion).
+        """
+        root = self.cache_dir()
+        meta = root / _paths.META_DIR
+        if not meta.is_dir():
+            return []
+        keep = set(keep)
+        names = set(self._names()) | {p.name.split(".part")[0] for p in meta.glob("*.part")}
+        names |= {p.name[:-len(".record")] for p in meta.glob("*.record")}
+        removed: list[Path] = []
+        for name in sorted(names):
+            paths = EntryPaths(root, name)
+            doomed = [paths.partial, paths.partial_source]
+            if name not in keep:
+                doomed += [paths.final, paths.record, paths.pin]
+            try:
+                with entry_lock(paths, _progress.notify, blocking=False):
+                    for path in doomed:
+                        if path.exists():
+                            removed.append(path)
+                            if not dry_run:
+                                path.unlink()
+            except Timeout:
+                continue
+        cutoff = time.time() - STALE_TEMP_SECONDS
+        for path in sorted(meta.glob("*.tmp")):
+            if path.stat().st_mtime < cutoff:
+                removed.append(path)
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+        return removed
+
+
+def _mismatch(message: str, url: str, expected: str, actual: str) -> ChecksumMismatchError:
+    """A `ChecksumMismatchError` carrying `url`, `expected` and `actual` as attributes."""
+    error = ChecksumMismatchError(message)
+    error.url, error.expected, error.actual = url, expected, actual  # type: ignore[attr-defined]
+    return error
+
+
+def _checked_url(url: str, what: str) -> str:
+    if scheme_of(url) not in SCHEMES:
+        raise UnsafeSourceError(
+            f"Refusing {what}: only {', '.join(SCHEMES)} URLs are allowed. Received: {url!r}. "
+            "For a local directory use file:///absolute/path."
+        )
+    return url
+
+
+def _discard(target: Path, resume_record: Path | None) -> None:
+    target.unlink(missing_ok=True)
+    if resume_record is not None:
+        resume_record.unlink(missing_ok=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make the rename itself durable, where the platform allows opening a directory."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
