@@ -189,7 +189,7 @@ def check_input_tensor(
     """Refuse an input tensor (shape without batch axis) the model cannot take."""
     if len(tensor_shape) != 3:
         raise InputShapeError(
-            f"{spec.name}: `input_tensor` must be a batch of images (4 dimensions). Received a tensor of "
+            f"{spec.name}: `input_tensor` must be a batch of images (4 dimensions). Received an `input_tensor` of "
             f"shape {(None, *tensor_shape)}."
         )
     channels = _channels(tensor_shape, data_format)
@@ -204,13 +204,13 @@ def check_input_tensor(
         if None in spatial:
             raise InputShapeError(
                 f"{spec.name}: its top flattens the features, so `input_tensor` needs a static height and "
-                f"width. Received a tensor of shape {(None, *tensor_shape)}. Use include_top=False with "
+                f"width. Received an `input_tensor` of shape {(None, *tensor_shape)}. Use include_top=False with "
                 "pooling='avg' for images of any size."
             )
         if pretrained and spatial != (size, size):
             raise InputShapeError(
                 f"{spec.name}: its pretrained top flattens {size}x{size} features, so `input_tensor` must "
-                f"be {size}x{size}. Received a tensor of shape {(None, *tensor_shape)}. Resize the input, "
+                f"be {size}x{size}. Received an `input_tensor` of shape {(None, *tensor_shape)}. Resize the input, "
                 "or use include_top=False."
             )
 
