@@ -30,7 +30,7 @@ class Fault:
     headers:      extra response headers (e.g. ``{"Retry-After": "1"}``)
     body:         serve these bytes instead (flipped, truncated, oversized files)
     drop_after:   announce the full length, close the connection after this many bytes
-    stall_after:  send this many bytes, then wait for `WeightServer.release()`
+    stall_after:  send this many bytes, wait for `WeightServer.release()`, send the rest
     ignore_range: answer a Range request with 200 and the whole file
     """
 
@@ -201,19 +201,22 @@ def _handler(server: WeightServer) -> type[http.server.BaseHTTPRequestHandler]:
             for key, value in fault.headers.items():
                 self.send_header(key, value)
             self.end_headers()
-            limit = fault.drop_after if fault.drop_after is not None else fault.stall_after
+            pause = fault.stall_after
             for block in body.read(start, length):
-                if limit is not None and request.sent + len(block) > limit:
-                    block = block[:limit - request.sent]
-                self.wfile.write(block)
-                self.wfile.flush()
-                request.sent += len(block)
-                if limit is not None and request.sent >= limit:
-                    break
-            if fault.stall_after is not None:
-                server._release.wait(60)
-            if limit is not None:
-                self.close_connection = True
+                if fault.drop_after is not None and request.sent + len(block) >= fault.drop_after:
+                    self._send(request, block[:fault.drop_after - request.sent])
+                    return
+                if pause is not None and request.sent + len(block) >= pause:
+                    cut = pause - request.sent
+                    self._send(request, block[:cut])
+                    server._release.wait(60)
+                    block, pause = block[cut:], None
+                self._send(request, block)
+
+        def _send(self, request: Request, block: bytes) -> None:
+            self.wfile.write(block)
+            self.wfile.flush()
+            request.sent += len(block)
 
         def _range_start(self, body: _File, file: _File, ignore: bool) -> int:
             header = self.headers.get("Range", "")

@@ -1,0 +1,200 @@
+"""The store against a misbehaving loopback server: dropped connections,
+server errors, rate limits, missing files, ignored ranges, wrong bodies,
+tampered mirrors, unreachable hosts and filesystems without locks."""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import time
+
+import pytest
+
+from registry_core import ChecksumMismatchError, DownloadError
+from registry_core._download import Policy
+from registry_core._paths import EntryPaths
+from registry_core._store import WeightStore
+from tests.loopback import Fault
+
+SIZE = 200_000
+
+
+def _leftovers(cache) -> list[str]:
+    meta = cache / ".registry"
+    return sorted(p.name for p in meta.iterdir() if p.suffix in {".part", ".tmp", ".json"}) if meta.exists() else []
+
+
+def test_a_connection_dropped_mid_body_resumes(store, publish, weight_server):
+    data = os.urandom(SIZE)
+    wf = publish("dropped.h5", data)
+    weight_server.fail("dropped.h5", Fault(drop_after=70_000))
+    assert store.fetch(wf).read_bytes() == data
+    first, second = weight_server.log("dropped.h5")
+    assert (first.sent, second.range, second.status, second.sent) == (70_000, "bytes=70000-", 206, SIZE - 70_000)
+
+
+def test_500_then_200(store, publish, weight_server):
+    data = os.urandom(SIZE)
+    wf = publish("flaky.h5", data)
+    weight_server.fail("flaky.h5", Fault(status=500), Fault(status=502))
+    assert store.fetch(wf).read_bytes() == data
+    assert [r.status for r in weight_server.log("flaky.h5")] == [500, 502, 200]
+
+
+def test_429_honours_retry_after(store, publish, weight_server):
+    wf = publish("limited.h5")
+    weight_server.fail("limited.h5", Fault(status=429, headers={"Retry-After": "1"}))
+    start = time.monotonic()
+    store.fetch(wf)
+    assert time.monotonic() - start >= 0.95, "the store retried before Retry-After allowed"
+    assert weight_server.count("limited.h5") == 2
+
+
+def test_retry_after_beyond_the_budget_fails_at_once(store, publish, weight_server):
+    wf = publish("throttled.h5")
+    weight_server.fail("throttled.h5", Fault(status=503, headers={"Retry-After": "3600"}))
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match="HTTP 503.*time budget"):
+        store.fetch(wf)
+    assert time.monotonic() - start < 1
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_403_and_404_fail_at_once(store, publish, weight_server, tmp_cache, status):
+    wf = publish(f"missing{status}.h5")
+    weight_server.fail(wf.file_name, Fault(status=status))
+    with pytest.raises(DownloadError, match=f"origin {wf.origin}: HTTP {status}") as info:
+        store.fetch(wf)
+    assert "REGISTRY_WEIGHTS_MIRROR" in str(info.value)
+    assert weight_server.count(wf.file_name) == 1
+    assert not (tmp_cache / wf.file_name).exists() and _leftovers(tmp_cache) == []
+
+
+def test_a_server_ignoring_range_is_restarted_cleanly(store, publish, weight_server):
+    data = os.urandom(SIZE)
+    wf = publish("no_ranges.h5", data)
+    weight_server.fail("no_ranges.h5", Fault(drop_after=50_000), Fault(ignore_range=True))
+    assert store.fetch(wf).read_bytes() == data
+    second = weight_server.log("no_ranges.h5")[1]
+    assert (second.range, second.status, second.sent) == ("bytes=50000-", 200, SIZE)
+
+
+def test_a_changed_file_behind_if_range_is_restarted(store, publish, weight_server):
+    old, new = os.urandom(SIZE), os.urandom(SIZE)
+    wf = publish("republished.h5", old)
+    weight_server.fail("republished.h5", Fault(drop_after=50_000))
+    with pytest.raises(DownloadError):
+        WeightStore(policy=Policy(attempts=1)).fetch(wf)
+    newer = publish("republished.h5", new)  # new ETag: the partial must not be continued
+    assert store.fetch(newer).read_bytes() == new
+    assert weight_server.log("republished.h5")[-1].status == 200
+
+
+@pytest.mark.parametrize("sized", [True, False], ids=["size-known", "size-unknown"])
+def test_flipped_bytes_are_refused(store, publish, weight_server, tmp_cache, sized):
+    data = os.urandom(SIZE)
+    wf = publish(f"flipped_{sized}.h5", data, sized=sized)
+    flipped = bytearray(data)
+    flipped[1234] ^= 0x01
+    weight_server.fail(wf.file_name, Fault(body=bytes(flipped)))
+    with pytest.raises(ChecksumMismatchError) as info:
+        store.fetch(wf)
+    error = info.value
+    assert (error.url, error.expected) == (wf.origin, wf.hash) and error.actual != wf.hash
+    assert wf.origin in str(error) and wf.hash in str(error)
+    assert not (tmp_cache / wf.file_name).exists() and _leftovers(tmp_cache) == []
+    assert store.fetch(wf).read_bytes() == data
+
+
+def test_a_truncated_file_is_refused(store, publish, weight_server, tmp_cache):
+    data = os.urandom(SIZE)
+    wf = publish("truncated.h5", data)
+    weight_server.fail("truncated.h5", Fault(body=data[:-1000]))
+    with pytest.raises(DownloadError, match="announces 199,000 bytes, but truncated.h5 has 200,000"):
+        store.fetch(wf)
+    assert weight_server.count("truncated.h5") == 1
+    assert not (tmp_cache / "truncated.h5").exists() and _leftovers(tmp_cache) == []
+
+
+def test_an_oversized_file_is_refused(store, publish, weight_server, tmp_cache):
+    data = os.urandom(SIZE)
+    wf = publish("oversized.h5", data)
+    weight_server.fail("oversized.h5", Fault(body=data + b"\0" * 10))
+    with pytest.raises(DownloadError, match="announces 200,010 bytes"):
+        store.fetch(wf)
+    assert not (tmp_cache / "oversized.h5").exists()
+
+
+def test_the_size_cap_holds_when_nothing_gives_a_size(publish, tmp_cache):
+    wf = publish("huge.h5", hashed=False, sized=False)
+    with pytest.raises(DownloadError, match="more than the cap of 1,000"):
+        WeightStore(policy=Policy(max_size=1000)).fetch(wf)
+    assert not (tmp_cache / "huge.h5").exists()
+
+
+def test_a_tampered_mirror_is_refused_and_the_origin_used(store, publish, weight_server, monkeypatch):
+    data = os.urandom(SIZE)
+    wf = publish("tampered.h5", data)
+    weight_server.serve("mirror/tampered.h5", data[::-1])
+    monkeypatch.setenv("REGISTRY_WEIGHTS_MIRROR", f"{weight_server.base}/mirror")
+    with pytest.warns(UserWarning, match=r"mirror http://127\.0\.0\.1:\d+/mirror/tampered\.h5 served a corrupted"):
+        assert store.fetch(wf).read_bytes() == data
+    assert weight_server.count("mirror/tampered.h5") == 1 and weight_server.count("tampered.h5") == 1
+
+
+def test_a_tampered_mirror_is_named_when_nothing_else_works(store, publish, weight_server, monkeypatch):
+    data = os.urandom(SIZE)
+    wf = publish("tampered_only.h5", data)
+    weight_server.serve("mirror/tampered_only.h5", data[::-1])
+    weight_server.fail("tampered_only.h5", Fault(status=404))
+    monkeypatch.setenv("REGISTRY_WEIGHTS_MIRROR", f"{weight_server.base}/mirror")
+    with pytest.raises(ChecksumMismatchError, match="mirror http.*/mirror/tampered_only.h5 .*REGISTRY_WEIGHTS_MIRROR"):
+        store.fetch(wf)
+
+
+def test_connection_refused_fails_in_seconds_with_one_message(tmp_cache):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    start = time.monotonic()
+    from registry_core import WeightFile
+
+    with pytest.raises(DownloadError) as info:
+        WeightStore().fetch(WeightFile("unreachable.h5", f"http://127.0.0.1:{port}/unreachable.h5"))
+    assert time.monotonic() - start < 10
+    assert "cannot connect" in str(info.value) and "gave up after 4 attempts" in str(info.value)
+
+
+def test_a_silent_host_is_given_up_on_when_the_budget_is_spent(tmp_cache):
+    from registry_core import WeightFile
+
+    with socket.socket() as silent:  # accepts connections (backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/silent.h5"
+        policy = Policy(attempts=10, backoff=0.05, budget=1.0, read_timeout=0.3)
+        start = time.monotonic()
+        with pytest.raises(DownloadError, match="time budget of 1 s"):
+            WeightStore(policy=policy).fetch(WeightFile("silent.h5", url))
+        assert time.monotonic() - start < 3
+
+
+class _NoLocks:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def acquire(self, *args, **kwargs):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+
+def test_without_locks_each_process_uses_a_private_temporary_file(store, publish, weight_server, tmp_cache,
+                                                                   monkeypatch):
+    monkeypatch.setattr("registry_core._lock.FileLock", _NoLocks)
+    data = os.urandom(SIZE)
+    wf = publish("nfs.h5", data)
+    weight_server.fail("nfs.h5", Fault(drop_after=60_000))
+    assert store.fetch(wf).read_bytes() == data
+    second = weight_server.log("nfs.h5")[1]
+    assert second.range is None, "a private temporary file is never resumed"
+    assert not EntryPaths(tmp_cache, "nfs.h5").partial.exists() and _leftovers(tmp_cache) == []
