@@ -1,0 +1,19 @@
+"""InceptionV3 (Szegedy et al., 2015) and InceptionResNetV2 (Szegedy et al., 2016) for registry-core.
+
+Keras-style names resolve lazily, so importing this package never imports keras.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {"InceptionV3": "inception_v3", "InceptionResNetV2": "inception_resnet_v2"}
+
+__all__ = ["InceptionResNetV2", "InceptionV3"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
