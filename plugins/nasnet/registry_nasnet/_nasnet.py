@@ -11,12 +11,12 @@ build, so names never depend on what was built before.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from keras import layers
 
 from registry_core import BuildPlan
+from registry_core._blocks import LayerNames, pooled_head
 
 # The converted TF-slim checkpoints were trained with these BN settings.
 _BN = {"momentum": 0.9997, "epsilon": 1e-3}
@@ -28,13 +28,7 @@ class Cells:
     def __init__(self, plan: BuildPlan) -> None:
         self.axis = plan.channel_axis
         self.data_format = plan.data_format
-        self._seen: Counter[str] = Counter()
-
-    def auto(self, prefix: str) -> str:
-        """The next of Keras' counter names for `prefix`: `add`, `add_1`, ..."""
-        n = self._seen[prefix]
-        self._seen[prefix] += 1
-        return prefix if n == 0 else f"{prefix}_{n}"
+        self.auto = LayerNames()
 
     def relu(self, x: Any, name: str | None = None) -> Any:
         return layers.Activation("relu", name=name or self.auto("activation"))(x)
@@ -207,11 +201,4 @@ def nasnet_body(
             p = x
         x, after_reduction = out, kind == "reduction"
     x = cells.relu(x)
-    if plan.include_top:
-        x = layers.GlobalAveragePooling2D(name=cells.auto("global_average_pooling2d"))(x)
-        return layers.Dense(plan.classes, activation=plan.classifier_activation, name="predictions")(x)
-    if plan.pooling == "avg":
-        return layers.GlobalAveragePooling2D(name=cells.auto("global_average_pooling2d"))(x)
-    if plan.pooling == "max":
-        return layers.GlobalMaxPooling2D(name=cells.auto("global_max_pooling2d"))(x)
-    return x
+    return pooled_head(x, plan, cells.auto, pool_name="global_average_pooling2d")
