@@ -1,0 +1,78 @@
+"""Importing the core, discovering, listing and the `registry` commands never import a framework.
+
+Each check runs in a fresh interpreter whose `sitecustomize` (from a temporary
+`PYTHONPATH` entry) prints, at exit, the top-level modules it imported.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FRAMEWORKS = ("keras", "tensorflow", "tf_keras", "jax", "torch")
+
+PLUGIN_MODULES = sorted({ep.value for ep in importlib.metadata.entry_points(group="registry_core")})
+PLUGIN_PACKAGES = sorted({m.split(".")[0] for m in PLUGIN_MODULES})
+
+_API = """
+import registry_core
+from registry_core import registry
+names = registry.list()
+assert names, "no model registered"
+for name in names:
+    registry.info(name), registry.get(name)
+registry.families(), registry.plugins()
+for module in {modules!r}:
+    __import__(module)
+"""
+
+_REPORT = """
+import atexit, json, sys
+
+@atexit.register
+def _report():
+    sys.stderr.write("\\nMODULES " + json.dumps(sorted({m.split(".")[0] for m in sys.modules})) + "\\n")
+"""
+
+
+@pytest.fixture(scope="module")
+def reporting(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An environment whose processes report the modules they imported."""
+    folder = tmp_path_factory.mktemp("site")
+    (folder / "sitecustomize.py").write_text(_REPORT)
+    env = {k: v for k, v in os.environ.items() if k != "REGISTRY_PLUGINS"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH")]))
+    return env
+
+
+def imported(args: list[str], env: dict[str, str]) -> set[str]:
+    """The top-level modules a fresh process running `args` imports."""
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (line,) = [line for line in proc.stderr.splitlines() if line.startswith("MODULES ")]
+    return set(json.loads(line.removeprefix("MODULES ")))
+
+
+def assert_no_framework(modules: set[str]) -> None:
+    assert not modules & set(FRAMEWORKS), sorted(modules & set(FRAMEWORKS))
+
+
+def test_the_api_and_every_plugin_package_import_no_framework(reporting: dict[str, str]) -> None:
+    assert PLUGIN_PACKAGES, "no plugin installed"
+    code = _API.format(modules=PLUGIN_PACKAGES + PLUGIN_MODULES)
+    modules = imported([sys.executable, "-c", code], reporting)
+    assert {"registry_core", "pluggy", *PLUGIN_PACKAGES} <= modules  # the report sees imports
+    assert_no_framework(modules)
+
+
+@pytest.mark.parametrize("command", [["list"], ["list", "--json"], ["info", "vgg16"],
+                                     ["info", "tiny_convnet", "--json"], ["plugins"]], ids=" ".join)
+def test_the_commands_import_no_framework(command: list[str], reporting: dict[str, str]) -> None:
+    script = Path(sys.executable).with_name("registry")
+    assert_no_framework(imported([str(script), *command], reporting))
