@@ -116,3 +116,37 @@ def test_subprocess_lists_installed_families():
     assert proc.returncode == 0, proc.stderr
     names = {d["name"] for d in json.loads(proc.stdout)}
     assert {"vgg16", "vgg19"} <= names
+
+
+class _Rival:
+    __name__ = "rival"
+
+    @hookimpl
+    def registry_register_models(self, register):
+        register(ModelSpec(name="alpha_net", family="greek", builder="elsewhere:Alpha", default_size=224,
+                           min_size=32, preprocessing="tf", metadata=Metadata(parameters=1)))
+
+
+def test_a_held_back_name_exits_2_naming_both_plugins(capsys):
+    reg = Registry(plugins=[_Plugin(), _Rival()], entry_points=False)
+    assert main(["info", "AlphaNet"], reg) == 2
+    err = capsys.readouterr().err
+    assert "registry: warning: Model name 'alpha_net' is claimed by fake (model 'alpha_net') and rival" in err
+    assert err.splitlines()[-1].startswith("registry info: Model 'AlphaNet' is held back because plugins disagree")
+    assert "Traceback" not in err
+    assert main(["list"], reg) == 0 and "beta_net" in capsys.readouterr().out
+
+
+def test_no_plugins_at_all(capsys):
+    reg = Registry(entry_points=False)
+    assert main(["list"], reg) == 0
+    assert "No model plugin is installed" in capsys.readouterr().err
+    assert main(["plugins", "--json"], reg) == 0 and json.loads(capsys.readouterr().out) == []
+
+
+@pytest.mark.parametrize("argv", [[], ["frobnicate"], ["info"]], ids=["nothing", "unknown-command", "no-name"])
+def test_usage_errors_exit_2_without_traceback(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.startswith("usage: registry") and "Traceback" not in err
