@@ -7,17 +7,19 @@
 The arithmetic is Keras' own, operation for operation, so results match it
 bit for bit. Numpy input stays numpy and is never modified in place (Keras
 modifies a float array in place); anything else is treated as a backend
-tensor and handled with `keras.ops`, imported only then.
+tensor and handled with `keras.ops`, imported only then. numpy too is
+imported on first use: `registry list` never needs it.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ._errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 _TORCH_MEAN = (0.485, 0.456, 0.406)
@@ -58,6 +60,8 @@ def _per_channel(ndim: int, data_format: str) -> tuple[int, ...]:
 
 
 def _numpy(x: np.ndarray, mode: str, fmt: str) -> np.ndarray:
+    import numpy as np
+
     if not np.issubdtype(x.dtype, np.floating):
         x = x.astype(_floatx())
     if mode == "tf":
@@ -105,6 +109,8 @@ def preprocess_input(x: Any, mode: str = "caffe", data_format: str | None = None
             f"`mode` must be one of {', '.join(MODES)}. Received: mode={mode!r}."
         )
     fmt = _data_format(data_format)
+    import numpy as np
+
     if isinstance(x, (list, tuple)):
         x = np.asarray(x)
     if isinstance(x, np.ndarray):
