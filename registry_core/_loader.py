@@ -9,13 +9,20 @@ Two layouts are read:
 - the Keras 3 `.weights.h5` layout (`layers/<path>/vars/<i>`, each `vars`
   group naming its layer), matched by layer name.
 
-Every array is read and every shape checked before the first assignment, so
-a file for another model is refused naming the first mismatching layer and
-the model is left exactly as it was.
+Every shape is checked before the first assignment, so a file for another
+model is refused naming the first mismatching layer and the model is left
+exactly as it was.
+
+Speed: the official files store every array contiguously and uncompressed,
+so the loader walks the file's metadata with h5py's low-level API (the
+high-level attribute and path lookups cost more than the data) and reads the
+arrays as views of one memory map of the file; each byte is copied once,
+straight into its variable. Chunked or compressed arrays are read by h5py.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -38,23 +45,81 @@ def _text(value: Any) -> str:
     return value.decode("utf8") if isinstance(value, bytes) else str(value)
 
 
-def _read_legacy(group: Any) -> list[_Entry]:
+class _File:
+    """Low-level reads of an open h5py file: string attributes and arrays."""
+
+    def __init__(self, handle: Any, path: str) -> None:
+        import h5py
+
+        self._h5 = h5py
+        self.handle = handle
+        self.path = path
+        self._size = os.path.getsize(path)
+        self._map: np.memmap | None = None
+
+    def _read_attribute(self, obj_id: Any, name: str) -> list[str]:
+        attribute = self._h5.h5a.open(obj_id, name.encode())
+        values = np.empty(attribute.shape, dtype=attribute.dtype)
+        attribute.read(values)
+        if values.dtype.kind not in "OSU":  # Keras writes an empty float array for no names
+            return []
+        return [_text(v) for v in values.ravel()]
+
+    def strings(self, obj_id: Any, name: str) -> list[str] | None:
+        """A list-of-strings attribute, also when Keras split it (`name0`, `name1`, ...)."""
+        h5a = self._h5.h5a
+        if h5a.exists(obj_id, name.encode()):
+            return self._read_attribute(obj_id, name)
+        chunks = []
+        while h5a.exists(obj_id, f"{name}{len(chunks)}".encode()):
+            chunks.append(self._read_attribute(obj_id, f"{name}{len(chunks)}"))
+        return [s for chunk in chunks for s in chunk] if chunks else None
+
+    def array(self, parent_id: Any, name: str) -> np.ndarray:
+        """The dataset `name` under `parent_id`: a view of the file where it is stored plainly."""
+        dataset = self._h5.h5d.open(parent_id, name.encode())
+        dtype = dataset.dtype
+        shape = dataset.shape
+        offset = dataset.get_offset()
+        nbytes = math.prod(shape) * dtype.itemsize
+        if offset is not None and dtype.kind in "fiub" and nbytes and offset + nbytes <= self._size:
+            if self._map is None:
+                self._map = np.memmap(self.path, mode="r")
+            return np.ndarray(shape, dtype, buffer=self._map, offset=offset)
+        values = np.empty(shape, dtype=dtype)
+        if values.size:
+            dataset.read(self._h5.h5s.ALL, self._h5.h5s.ALL, values)
+        return values
+
+
+def _read_legacy(file: _File, group: Any, layer_names: list[str]) -> list[_Entry]:
+    h5g, h5o = file._h5.h5g, file._h5.h5o
+    # One visit finds the layers that hold arrays; the weightless half of
+    # the layers then costs no attribute read.
+    holding: set[bytes] = set()
+
+    def note(path: bytes, info: Any) -> None:
+        if info.type == h5o.TYPE_DATASET:
+            holding.add(path.split(b"/", 1)[0])
+
+    h5o.visit(group.id, note, info=True)
     entries = []
-    for raw in group.attrs["layer_names"]:
-        name = _text(raw)
-        layer = group[name]
-        weight_names = [_text(w) for w in layer.attrs.get("weight_names", ())]
+    for name in layer_names:
+        if name.encode() not in holding:
+            continue
+        layer = h5g.open(group.id, name.encode())
+        weight_names = file.strings(layer, "weight_names") or []
         if weight_names:
-            entries.append(_Entry(name, [np.asarray(layer[w]) for w in weight_names]))
+            entries.append(_Entry(name, [file.array(layer, w) for w in weight_names]))
     return entries
 
 
-def _read_keras3(group: Any) -> dict[str, list[np.ndarray]]:
+def _read_keras3(file: _File, group: Any) -> dict[str, list[np.ndarray]]:
     found: dict[str, list[np.ndarray]] = {}
 
     def visit(path: str, obj: Any) -> None:
         if path.endswith("/vars") or path == "vars":
-            arrays = [np.asarray(obj[str(i)]) for i in range(len(obj))]
+            arrays = [file.array(obj.id, str(i)) for i in range(len(obj))]
             if arrays:
                 found[_text(obj.attrs.get("name", path))] = arrays
 
@@ -137,11 +202,19 @@ def read_pairs(model: Any, path: str | os.PathLike[str], skip: Collection[str] =
             "fetch the file again or pass a path to an intact one."
         ) from exc
     with handle as f:
+        file = _File(f, path)
         group = f["model_weights"] if "model_weights" in f else f
-        if "layer_names" in group.attrs:
-            return _pairs_legacy(model, _read_legacy(group), skip, path)
-        if "layers" in group:
-            return _pairs_by_name(model, _read_keras3(group["layers"]), skip, path)
+        try:
+            layer_names = file.strings(group.id, "layer_names")
+            if layer_names is not None:
+                return _pairs_legacy(model, _read_legacy(file, group, layer_names), skip, path)
+            if "layers" in group:
+                return _pairs_by_name(model, _read_keras3(file, group["layers"]), skip, path)
+        except (KeyError, OSError) as exc:  # h5py's errors for a missing or unreadable object
+            raise WeightsError(
+                f"Cannot read weights from {path}: the file is damaged or not a Keras weight file ({exc}). "
+                "Fetch the file again or pass a path to an intact one."
+            ) from exc
     raise WeightsError(
         f"{path} is an HDF5 file but holds no Keras weights (neither the legacy `layer_names` layout nor "
         "the Keras 3 `.weights.h5` layout). Save weights with `model.save_weights(...)`."
@@ -157,4 +230,4 @@ def load_weights(model: Any, path: str | os.PathLike[str], *, skip: Collection[s
     """
     for variables, arrays in read_pairs(model, path, skip):
         for variable, array in zip(variables, arrays):
-            variable.assign(array.astype(variable.dtype, copy=False))
+            variable.assign(array)
