@@ -105,7 +105,9 @@ def _read_legacy(file: _File, group: Any, layer_names: list[str]) -> list[_Entry
     h5o.visit(group.id, note, info=True)
     entries = []
     for name in layer_names:
-        if name.encode() not in holding:
+        # Keras 2 named some layers with a slash (DenseNet's `conv1/conv`),
+        # which h5py stores as nested groups.
+        if name.encode().split(b"/", 1)[0] not in holding:
             continue
         layer = h5g.open(group.id, name.encode())
         weight_names = file.strings(layer, "weight_names") or []
