@@ -7,6 +7,7 @@ Importing this package never imports keras or tensorflow.
 """
 
 from ._build import BuildPlan, build_model
+from ._decode import decode_predictions
 from ._errors import (
     ChecksumMismatchError,
     DownloadError,
@@ -25,6 +26,7 @@ from ._errors import (
     WeightsMismatchError,
 )
 from ._hookspecs import WeightSource, hookimpl, hookspec
+from ._images import load_image
 from ._loading import PluginInfo
 from ._preprocess import preprocess_input
 from ._registry import ModelBuilder, Registry, registry
@@ -60,8 +62,10 @@ __all__ = [
     "WeightsError",
     "WeightsMismatchError",
     "build_model",
+    "decode_predictions",
     "hookimpl",
     "hookspec",
+    "load_image",
     "plan_input",
     "preprocess_input",
     "registry",
