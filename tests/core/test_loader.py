@@ -49,6 +49,13 @@ def _values(model) -> list[np.ndarray]:
     return [np.array(w) for w in model.get_weights()]
 
 
+def _assert_values(model, expected: list[np.ndarray]) -> None:
+    got = _values(model)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+
+
 @pytest.fixture(scope="module")
 def legacy_file(tmp_path_factory) -> tuple[Path, list[np.ndarray]]:
     """A legacy `.h5` written by tf_keras `save_weights`, like the official files."""
@@ -66,30 +73,23 @@ def test_legacy_h5_loads_by_layer_order(legacy_file):
     path, values = legacy_file
     model = keras_model()
     load_weights(model, path)
-    for got, expected in zip(_values(model), values):
-        np.testing.assert_array_equal(got, expected)
+    _assert_values(model, values)
 
 
-def test_keras3_weights_h5_loads_by_name(tmp_path):
+@pytest.mark.parametrize("file_name", ["tiny.weights.h5", "full.h5"], ids=["weights.h5-by-name", "model.h5-vlen-names"])
+def test_keras3_files_load(tmp_path, file_name):
+    """`save_weights` writes the `.weights.h5` layout; Keras 3's legacy `save("x.h5")`
+    writes the legacy layout with variable-length name strings."""
     source = keras_model()
     values = _randomize(source, 2)
-    path = tmp_path / "tiny.weights.h5"
-    source.save_weights(path)
+    path = tmp_path / file_name
+    if file_name.endswith(".weights.h5"):
+        source.save_weights(path)
+    else:
+        source.save(path)
     model = keras_model()
     load_weights(model, path)
-    for got, expected in zip(_values(model), values):
-        np.testing.assert_array_equal(got, expected)
-
-
-def test_keras3_full_model_h5_with_variable_length_names(tmp_path):
-    source = keras_model()
-    values = _randomize(source, 3)
-    path = tmp_path / "full.h5"
-    source.save(path)
-    model = keras_model()
-    load_weights(model, path)
-    for got, expected in zip(_values(model), values):
-        np.testing.assert_array_equal(got, expected)
+    _assert_values(model, values)
 
 
 @pytest.mark.parametrize(("other", "layer"), [({"filters": 6}, "conv"), ({"classes": 7}, "predictions")])
@@ -102,8 +102,7 @@ def test_a_file_for_another_model_is_refused_and_nothing_changes(tmp_path, other
     before = _randomize(model, 5)
     with pytest.raises(WeightsMismatchError, match=f"layer '{layer}' has weights of shapes"):
         load_weights(model, path)
-    for got, expected in zip(_values(model), before):
-        np.testing.assert_array_equal(got, expected)
+    _assert_values(model, before)
 
 
 def test_a_legacy_file_for_another_model_names_the_first_mismatching_layer(legacy_file):
@@ -113,8 +112,7 @@ def test_a_legacy_file_for_another_model_names_the_first_mismatching_layer(legac
     with pytest.raises(WeightsMismatchError, match=r"layer 'predictions' has weights of shapes \[\(4, 9\), \(9,\)\], "
                                                    r"the file's layer 'dense' has \[\(4, 5\), \(5,\)\]"):
         load_weights(model, path)
-    for got, expected in zip(_values(model), before):
-        np.testing.assert_array_equal(got, expected)
+    _assert_values(model, before)
 
 
 def test_a_file_with_top_into_a_model_without_top(legacy_file):
@@ -128,11 +126,7 @@ def test_skip_leaves_a_new_head_as_built(legacy_file):
     model = keras_model(classes=3)
     head = [np.array(w) for w in model.get_layer("predictions").weights]
     load_weights(model, path, skip={"predictions"})
-    got = _values(model)
-    for g, expected in zip(got[:6], values[:6]):
-        np.testing.assert_array_equal(g, expected)
-    for g, expected in zip(got[6:], head):
-        np.testing.assert_array_equal(g, expected)
+    _assert_values(model, values[:6] + head)
 
 
 def _text(name) -> str:
@@ -163,8 +157,7 @@ def test_split_layer_names_and_compressed_arrays(legacy_file, tmp_path):
 
     model = keras_model()
     load_weights(model, _rewrite(path, tmp_path / "split.h5", change))
-    for got, expected in zip(_values(model), values):
-        np.testing.assert_array_equal(got, expected)
+    _assert_values(model, values)
 
 
 def test_unreadable_files_are_clear_errors(legacy_file, tmp_path):
@@ -209,5 +202,4 @@ def test_the_official_mobilenet_file_loads_as_keras_loads_it(shared_weights):
     expected = _values(reference)
     _randomize(reference, 7)
     load_weights(reference, path)
-    for got, want in zip(_values(reference), expected):
-        np.testing.assert_array_equal(got, want)
+    _assert_values(reference, expected)
