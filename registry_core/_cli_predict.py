@@ -1,17 +1,31 @@
-"""`registry predict` and `registry extract`: the main job from the shell."""
+"""`registry predict` and `registry extract`: the main job from the shell.
+
+Everything that can fail without keras is checked first (the model name, the
+weights, the inputs, the output path), and the weight files and the class
+index are fetched before keras is imported: a missing file fails in seconds
+with the store's message, not after a framework import and a model build.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import json
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
+from . import _decode, _progress
 from ._errors import InvalidArgumentError
-from ._images import iter_image_files
+from ._images import find_images
+from ._pipeline import Result, run
+from ._shapes import check_weights
 from ._spec import NO_TOP, TOP, ModelSpec
 
 if TYPE_CHECKING:
@@ -21,167 +35,279 @@ EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, received {text}")
+        raise argparse.ArgumentTypeError(f"must be a positive integer, received {text!r}")
+    return value
+
+
+def _top(text: str) -> int:
+    value = _positive(text)
+    if value > 1000:
+        raise argparse.ArgumentTypeError(f"must be at most 1000 (the ImageNet classes), received {text!r}")
     return value
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", help="model name or alias")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories")
-    p.add_argument("--batch-size", type=_positive, default=16)
-    p.add_argument("--weights", default="imagenet", help="a pretrained tag or a weights file")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="image files, or directories walked for image files")
+    p.add_argument("--batch-size", type=_positive, default=16, help="images per model call (default 16)")
+    p.add_argument("--weights", default="imagenet", help="a pretrained tag or a weights file (default imagenet)")
     p.add_argument("--alpha", type=float, help="width multiplier (MobileNet models)")
-    p.add_argument("--input-size", type=_positive, help="input height and width")
+    p.add_argument("--input-size", type=_positive, help="input height and width (default: the model's)")
 
 
 def add_inference_commands(sub: Any) -> None:
     p = sub.add_parser("predict", help="classify images")
     _common(p)
-    p.add_argument("--top", type=_positive, default=5)
-    p.add_argument("--json", action="store_true", help="JSON Lines, one object per image")
+    p.add_argument("--top", type=_top, default=5, help="classes shown per image (default 5)")
+    p.add_argument("--json", action="store_true",
+                   help='JSON Lines, one object per image: {"file", "predictions": [{"wnid", "label", '
+                        '"score"}]} or {"file", "error"}')
     p.set_defaults(handler=cmd_predict)
 
     p = sub.add_parser("extract", help="write feature vectors to an .npz file")
     _common(p)
-    p.add_argument("--out", required=True, type=Path, help="output .npz (features, files)")
+    p.add_argument("--out", required=True, type=Path, help="the .npz file to write (arrays features, files)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--layer", help="a layer name of the model")
-    where.add_argument("--stage", help="a feature stage of the model's spec")
-    p.add_argument("--pooling", choices=("avg", "max"))
+    where.add_argument("--layer", help="a layer name of the model (default: the last layer before the top)")
+    where.add_argument("--stage", help="a feature stage of the model, as `registry info NAME` lists them")
+    p.add_argument("--pooling", choices=("avg", "max"), default="avg",
+                   help="how spatial feature maps become vectors (default avg)")
     p.set_defaults(handler=cmd_extract)
 
 
-def _files(paths: list[str]) -> list[Path]:
-    files = list(iter_image_files(paths))
-    if not files:
+# -- before keras ----------------------------------------------------------------------------------
+def _say(command: str, message: str) -> None:
+    print(f"registry {command}: {message}", file=sys.stderr, flush=True)
+
+
+def _inputs(command: str, paths: list[str]) -> list[Path]:
+    """The files to read; what a directory walk passed over is mentioned, not counted as a failure."""
+    found = find_images(paths)
+    if found.skipped:
+        shown = ", ".join(str(p) for p in found.skipped[:3]) + (", ..." if len(found.skipped) > 3 else "")
+        _say(command, f"skipped {len(found.skipped)} file(s) without an image suffix in the given "
+                      f"directories: {shown}")
+    if not found.files:
         raise InvalidArgumentError(
-            f"No image files found. Received: {' '.join(paths)}. Give image files, or directories "
-            "holding .jpg, .png and similar files."
+            f"No image files to read. Received: {' '.join(paths)}. Give image files, or directories holding "
+            "files with an image suffix (.jpg, .jpeg, .png, .webp, .bmp, .gif, .tif, ...)."
         )
-    return files
+    return found.files
 
 
-def _prefetch(reg: Registry, spec: ModelSpec, args: argparse.Namespace, include_top: bool) -> None:
-    """Fetch the plain weight file before keras is imported, so a missing one fails in seconds."""
-    if args.alpha is None and args.input_size is None and args.weights in spec.weights:
-        variant = TOP if include_top else NO_TOP
-        if variant in spec.weights[args.weights]:
-            reg.store.fetch(spec.weights[args.weights][variant])
+def _prefetch(reg: Registry, spec: ModelSpec, args: argparse.Namespace, variant: str) -> None:
+    """Fetch the weight file a plain build loads (a family's grid of other files is fetched by the build)."""
+    plain = args.alpha is None and args.input_size in (None, spec.default_size)
+    if plain and variant in spec.weights.get(args.weights, {}):
+        reg.store.fetch(spec.weights[args.weights][variant])
 
 
-def _build(reg: Registry, args: argparse.Namespace, **kwargs: Any) -> Any:
+def _spec(reg: Registry, args: argparse.Namespace) -> ModelSpec:
+    spec = reg.info(args.name)
+    check_weights(spec, args.weights)
+    return spec
+
+
+# -- building and running ----------------------------------------------------------------------------
+def _build(reg: Registry, spec: ModelSpec, args: argparse.Namespace, **kwargs: Any) -> Any:
+    import keras
+
+    size = args.input_size or spec.default_size
+    kwargs["input_shape"] = (3, size, size) if keras.config.image_data_format() == "channels_first" else (size, size, 3)
     if args.alpha is not None:
         kwargs["alpha"] = args.alpha
-    if args.input_size is not None:
-        import keras
-
-        n = args.input_size
-        kwargs["input_shape"] = (3, n, n) if keras.config.image_data_format() == "channels_first" else (n, n, 3)
-    weights = args.weights if args.weights in reg.info(args.name).weights else Path(args.weights)
-    return reg.get(args.name)(weights=weights, **kwargs)
+    return reg.get(spec.name)(weights=args.weights, **kwargs)
 
 
-def _infer(model: Any, spec: ModelSpec, pooling: str | None = None) -> tuple[int, Any]:
-    """The model's input size, and a function from RGB 0..255 batches (NHWC) to outputs.
+def _infer(model: Any, spec: ModelSpec, pooling: str | None = None) -> Any:
+    """A function from RGB 0..255 batches (N, H, W, 3) to the model's outputs (numpy).
 
-    `pooling` reduces 4-D outputs (an intermediate layer's) over height and width.
+    4-D outputs (an intermediate layer's maps) are reduced over height and
+    width with `pooling`.
     """
     import keras
 
     from ._preprocess import preprocess_input
 
-    first = keras.config.image_data_format() == "channels_first"
-    shape = model.input_shape
-    size = shape[2] if first else shape[1]
-    if size is None:
-        size = spec.default_size
+    data_format = keras.config.image_data_format()
+    first = data_format == "channels_first"
 
     def infer(images: np.ndarray) -> np.ndarray:
         x = np.transpose(images, (0, 3, 1, 2)) if first else images
-        x = preprocess_input(x, mode=spec.preprocessing, data_format=keras.config.image_data_format())
-        out = np.asarray(model.predict_on_batch(x))
+        out = np.asarray(model.predict_on_batch(preprocess_input(x, mode=spec.preprocessing,
+                                                                 data_format=data_format)))
         if pooling is not None and out.ndim == 4:
             reduce = np.mean if pooling == "avg" else np.max
             out = reduce(out, axis=(2, 3) if first else (1, 2))
         return out
 
-    return size, infer
+    return infer
 
 
-def _progress(n: int) -> bool:
-    import os
+@contextlib.contextmanager
+def _progress_bar(total: int, batch_size: int) -> Iterator[Any]:
+    """A tqdm bar on a terminal for runs of more than one batch; None otherwise."""
+    if total <= batch_size or not _progress._wanted() or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
 
-    return n > 1 and sys.stderr.isatty() and os.environ.get("REGISTRY_PROGRESS", "1") != "0"
+    with tqdm(total=total, unit="img", file=sys.stderr, leave=False, dynamic_ncols=True) as bar:
+        yield bar
 
 
+def _results(files: list[Path], spec: ModelSpec, args: argparse.Namespace, infer: Any,
+             bar: Any) -> Iterator[Result]:
+    size = args.input_size or spec.default_size
+    on_batch = None if bar is None else bar.update
+    return run(files, size, spec.data_config, args.batch_size, infer, on_batch=on_batch)
+
+
+def _emit(bar: Any, line: str, stream: TextIO) -> None:
+    if bar is None:
+        print(line, file=stream, flush=True)
+    else:
+        bar.write(line, file=stream)  # above the bar, which is redrawn below
+
+
+def _unreadable(command: str, files: list[Path], emit: Any) -> int | None:
+    """With no readable file at all, report each and give the exit status without building."""
+    if any(f.is_file() for f in files):
+        return None
+    for f in files:
+        emit(Result(f, error="not a regular file" if f.exists() else "no such file"))
+    _say(command, "none of the inputs could be read; nothing to do.")
+    return EXIT_FAILED
+
+
+def _summary(command: str, failed: int, total: int, done: str) -> int:
+    if failed:
+        _say(command, f"{failed} of {total} file(s) could not be read and were skipped; {done}.")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+# -- predict ------------------------------------------------------------------------------------------
 def cmd_predict(args: argparse.Namespace, reg: Registry) -> int:
-    from . import _pipeline
-    from ._decode import decode_predictions
+    spec = _spec(reg, args)
+    files = _inputs("predict", args.paths)
 
-    spec = reg.info(args.name)
-    files = _files(args.paths)
-    _prefetch(reg, spec, args, include_top=True)
-    model = _build(reg, args)
-    size, infer = _infer(model, spec)
-    failed = 0
-    for path, probs, error in _pipeline.run(files, size, spec.data_config, args.batch_size, infer,
-                                            progress=_progress(len(files))):
-        if error is not None:
-            failed += 1
-            if args.json:
-                print(json.dumps({"file": str(path), "error": error}), flush=True)
-            else:
-                print(f"{path}: error: {error}", file=sys.stderr)
-            continue
-        top = decode_predictions(probs[None], top=args.top)[0]
+    def emit(result: Result, bar: Any = None) -> None:
         if args.json:
-            preds = [{"wnid": w, "label": label, "score": float(s)} for w, label, s in top]
-            print(json.dumps({"file": str(path), "predictions": preds}), flush=True)
+            record: dict[str, Any] = {"file": str(result.file)}
+            if result.error is None:
+                record["predictions"] = [{"wnid": w, "label": label, "score": s} for w, label, s in result.output]
+            else:
+                record["error"] = result.error
+            _emit(bar, json.dumps(record), sys.stdout)
+        elif result.error is None:
+            _emit(bar, f"{result.file}: " + ", ".join(f"{label} {s:.3f}" for _, label, s in result.output),
+                  sys.stdout)
         else:
-            print(f"{path}: " + ", ".join(f"{label} ({float(s):.3f})" for _, label, s in top), flush=True)
-    return EXIT_FAILED if failed else EXIT_OK
+            _emit(bar, f"registry predict: {result.file}: {result.error}; skipped.", sys.stderr)
+
+    status = _unreadable("predict", files, emit)
+    if status is not None:
+        return status
+    _prefetch(reg, spec, args, TOP)
+    reg.store.fetch(_decode.CLASS_INDEX)
+    infer = _infer(_build(reg, spec, args), spec)
+
+    def classify(images: np.ndarray) -> list[list[tuple[str, str, float]]]:
+        return _decode.decode_predictions(infer(images), top=args.top, store=reg.store)
+
+    failed = 0
+    with _progress_bar(len(files), args.batch_size) as bar:
+        for result in _results(files, spec, args, classify, bar):
+            failed += result.error is not None
+            emit(result, bar)
+    return _summary("predict", failed, len(files), "the others were classified")
+
+
+# -- extract ------------------------------------------------------------------------------------------
+def _stage_layer(spec: ModelSpec, args: argparse.Namespace) -> str | None:
+    if args.stage is None:
+        return args.layer
+    if args.stage not in spec.feature_stages:
+        raise InvalidArgumentError(
+            f"{spec.name} has no feature stage {args.stage!r}. Its stages: "
+            f"{', '.join(spec.feature_stages) or 'none'}. Use --layer for any layer name."
+        )
+    return spec.feature_stages[args.stage]
+
+
+def _feature_model(reg: Registry, spec: ModelSpec, args: argparse.Namespace, layer: str | None) -> Any:
+    """The model without its top (pooled), or cut at `layer`; the top is built only for a layer in it."""
+    if layer is None:
+        return _build(reg, spec, args, include_top=False, pooling=args.pooling)
+    import keras
+
+    model = _build(reg, spec, args, include_top=False)
+    names = [lay.name for lay in model.layers]
+    if layer not in names:
+        model = _build(reg, spec, args, include_top=True)  # e.g. VGG's fc2 exists only with the top
+        names = [lay.name for lay in model.layers]
+    if layer not in names:
+        close = difflib.get_close_matches(layer, names, n=3)
+        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise InvalidArgumentError(
+            f"{spec.name} has no layer {layer!r}.{hint} Its stages: "
+            f"{', '.join(f'{k}={v}' for k, v in spec.feature_stages.items()) or 'none'}; "
+            "`model.summary()` lists every layer name."
+        )
+    return keras.Model(model.inputs, model.get_layer(layer).output)
+
+
+def _check_out(out: Path) -> None:
+    if not out.parent.is_dir():
+        raise InvalidArgumentError(
+            f"--out {out}: the directory {out.parent} does not exist. Create it, or give another path."
+        )
+
+
+def _save(out: Path, features: list[np.ndarray], names: list[str]) -> None:
+    """Write the .npz under a temporary name, then rename, so no partial file is left."""
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, features=np.stack(features).astype(np.float32), files=np.array(names, dtype=str))
+        os.replace(tmp, out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def cmd_extract(args: argparse.Namespace, reg: Registry) -> int:
-    from . import _pipeline
+    spec = _spec(reg, args)
+    layer = _stage_layer(spec, args)
+    _check_out(args.out)
+    files = _inputs("extract", args.paths)
 
-    spec = reg.info(args.name)
-    layer = args.layer
-    if args.stage is not None:
-        if args.stage not in spec.feature_stages:
-            raise InvalidArgumentError(
-                f"{spec.name} has no feature stage {args.stage!r}. Stages: "
-                f"{', '.join(spec.feature_stages) or 'none'}. Use --layer for any layer name."
-            )
-        layer = spec.feature_stages[args.stage]
-    files = _files(args.paths)
-    _prefetch(reg, spec, args, include_top=False)
-    pool_in_model = layer is None
-    model = _build(reg, args, include_top=False, pooling=args.pooling if pool_in_model else None)
-    if layer is not None:
-        import keras
+    def emit(result: Result, bar: Any = None) -> None:
+        _emit(bar, f"registry extract: {result.file}: {result.error}; skipped.", sys.stderr)
 
-        try:
-            output = model.get_layer(layer).output
-        except ValueError:
-            raise InvalidArgumentError(
-                f"{spec.name} has no layer {layer!r}. Run the model's `summary()` for layer names, "
-                f"or use --stage ({', '.join(spec.feature_stages) or 'none'})."
-            ) from None
-        model = keras.Model(model.inputs, output)
-    size, infer = _infer(model, spec, pooling=None if pool_in_model else args.pooling)
-    features, names, failed = [], [], 0
-    for path, row, error in _pipeline.run(files, size, spec.data_config, args.batch_size, infer,
-                                          progress=_progress(len(files))):
-        if error is not None:
-            failed += 1
-            print(f"{path}: error: {error}", file=sys.stderr)
-            continue
-        features.append(row)
-        names.append(str(path))
-    if features:
-        np.savez(args.out, features=np.stack(features), files=np.array(names))
-        print(f"{args.out}: {len(names)} feature vectors of shape {features[0].shape}", file=sys.stderr)
-    return EXIT_FAILED if failed else EXIT_OK
+    status = _unreadable("extract", files, emit)
+    if status is not None:
+        return status
+    _prefetch(reg, spec, args, NO_TOP)
+    infer = _infer(_feature_model(reg, spec, args, layer), spec, pooling=args.pooling)
+    features: list[np.ndarray] = []
+    names: list[str] = []
+    with _progress_bar(len(files), args.batch_size) as bar:
+        for result in _results(files, spec, args, infer, bar):
+            if result.error is None:
+                features.append(result.output)
+                names.append(str(result.file))
+            else:
+                emit(result, bar)
+    if not features:
+        _say("extract", f"no file could be read; {args.out} was not written.")
+        return EXIT_FAILED
+    _save(args.out, features, names)
+    _say("extract", f"wrote {args.out}: features {(len(names), *features[0].shape)} float32, files ({len(names)},).")
+    return _summary("extract", len(files) - len(names), len(files), f"{args.out} holds the others")

@@ -1,15 +1,19 @@
-"""Images to model input: decode, resize with the spec's data config, centre crop.
+"""Images to model input: find the files, decode, resize with the spec's data config, crop.
 
 Keras' `load_img(target_size=...)` squashes the whole image with
-nearest-neighbour; models were evaluated on a resize of the shorter side to
-`size / crop_fraction` and a centre crop, with bilinear or bicubic filtering,
-which is what this does (with Pillow, so no framework is needed).
+nearest-neighbour filtering. The published accuracies come from the standard
+evaluation transform instead: the shorter side resized to
+`floor(size / crop_fraction)` with a smooth filter, then the centre `size`
+cropped (torchvision's `Resize` + `CenterCrop`, timm's eval transform). This
+does that with Pillow, so no framework is needed.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,46 +21,85 @@ import numpy as np
 from ._errors import InvalidArgumentError
 from ._spec import DataConfig
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm"})
-_FILTERS = {"nearest": 0, "bilinear": 2, "bicubic": 3, "lanczos": 1, "box": 4, "hamming": 5}
+#: What a directory walk takes as images (Pillow reads each of these formats).
+IMAGE_SUFFIXES = frozenset({".bmp", ".gif", ".jpe", ".jpeg", ".jpg", ".pbm", ".pgm", ".png", ".pnm",
+                            ".ppm", ".tif", ".tiff", ".webp"})
+_FILTERS = {"nearest": 0, "lanczos": 1, "bilinear": 2, "bicubic": 3, "box": 4, "hamming": 5}
 
 
-def iter_image_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """Each given file, and each image file under each given directory, sorted."""
+@dataclass(frozen=True)
+class Inputs:
+    """The files to read, in order, and the files a directory walk passed over.
+
+    `files` holds every path given as a file (existing or not: reading it
+    reports the problem) and each image file found in the given directories.
+    `skipped` holds the other files found there (no image suffix); hidden
+    files and directories are not looked at.
+    """
+
+    files: list[Path]
+    skipped: list[Path]
+
+
+def find_images(paths: Iterable[str | os.PathLike[str]]) -> Inputs:
+    """Each given file, then each image file under each given directory, sorted by path."""
+    files: list[Path] = []
+    skipped: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    if Path(name).suffix.lower() in IMAGE_SUFFIXES:
-                        yield Path(root) / name
-        else:
-            yield path
+        if not path.is_dir():
+            files.append(path)
+            continue
+        for root, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(names):
+                if name.startswith("."):
+                    continue
+                found = Path(root) / name
+                (files if found.suffix.lower() in IMAGE_SUFFIXES else skipped).append(found)
+    return Inputs(files, skipped)
+
+
+def resize_filter(config: DataConfig) -> int:
+    """Pillow's resampling constant for `config.interpolation`."""
+    try:
+        return _FILTERS[config.interpolation]
+    except KeyError:
+        raise InvalidArgumentError(
+            f"Unknown interpolation {config.interpolation!r} in the model's data config. "
+            f"Allowed: {', '.join(sorted(_FILTERS))}. Fix the plugin's ModelSpec(data_config=...)."
+        ) from None
 
 
 def load_image(path: str | os.PathLike[str], size: int | tuple[int, int],
                config: DataConfig = DataConfig()) -> np.ndarray:
-    """An RGB `float32` array (height, width, 3), values 0..255, for `path`.
+    """`path` as an RGB `float32` array of shape (height, width, 3), values 0..255.
 
-    The shorter side is resized to `size / crop_fraction` with the configured
-    filter, then the centre `size` is cropped.
+    `size` is an int (square) or `(height, width)`. The image is turned
+    upright by its EXIF orientation, resized with `config.interpolation`
+    (aspect ratio kept) to just cover `size / config.crop_fraction`, which
+    for a square `size` puts its shorter side there, then the centre `size`
+    is cropped. Pillow's errors (`OSError` and its subclasses,
+    `Image.DecompressionBombError`) pass through.
     """
-    from PIL import Image
+    from PIL import Image, ImageOps
 
-    try:
-        resample = _FILTERS[config.interpolation]
-    except KeyError:
-        raise InvalidArgumentError(
-            f"Unknown interpolation {config.interpolation!r}; use one of {sorted(_FILTERS)}."
-        ) from None
+    resample = resize_filter(config)
     height, width = (size, size) if isinstance(size, int) else size
     with Image.open(path) as img:
+        img = ImageOps.exif_transpose(img)
+        if img.mode == "P" and "transparency" in img.info:
+            img = img.convert("RGBA")  # Pillow warns when a palette's transparency is dropped directly
         img = img.convert("RGB")
-        scale = max(height, width) / config.crop_fraction / min(img.size)
-        resized = (max(width, round(img.width * scale)), max(height, round(img.height * scale)))
-        img = img.resize(resized, resample=resample)
-        left = (img.width - width) // 2
-        top = (img.height - height) // 2
-        img = img.crop((left, top, left + width, top + height))
-        return np.asarray(img, dtype=np.float32)
+    # The smallest size keeping the aspect ratio that covers `size / crop_fraction` (for a square
+    # `size`: the shorter side resized to it), rounded down as torchvision's Resize does.
+    box_h = max(height, math.floor(height / config.crop_fraction))
+    box_w = max(width, math.floor(width / config.crop_fraction))
+    if box_h * img.width >= box_w * img.height:
+        new = (max(width, int(img.width * box_h / img.height)), box_h)
+    else:
+        new = (box_w, max(height, int(img.height * box_w / img.width)))
+    img = img.resize(new, resample=resample)
+    left = int(round((img.width - width) / 2.0))
+    top = int(round((img.height - height) / 2.0))
+    return np.asarray(img.crop((left, top, left + width, top + height)), dtype=np.float32)
