@@ -15,6 +15,7 @@ from typing import Any
 from keras import layers
 
 from registry_core import BuildPlan
+from registry_core._blocks import LayerNames, pooled_head
 
 _WIDTHS = (64, 128, 256, 512, 512)
 
@@ -32,12 +33,10 @@ def vgg_body(img_input: Any, plan: BuildPlan, *, convs: Sequence[int]) -> Any:
     for block, (n, filters) in enumerate(zip(convs, _WIDTHS), start=1):
         x = conv_block(x, block, n, filters)
     if plan.include_top:
-        x = layers.Flatten(name="flatten")(x)
+        # In channels_first, Flatten moves the channels last before flattening,
+        # so fc1 sees the features in the order the official weights were trained on.
+        x = layers.Flatten(data_format=plan.data_format, name="flatten")(x)
         x = layers.Dense(4096, activation="relu", name="fc1")(x)
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
         return layers.Dense(plan.classes, activation=plan.classifier_activation, name="predictions")(x)
-    if plan.pooling == "avg":
-        return layers.GlobalAveragePooling2D()(x)
-    if plan.pooling == "max":
-        return layers.GlobalMaxPooling2D()(x)
-    return x
+    return pooled_head(x, plan, LayerNames())
