@@ -161,13 +161,11 @@ def _content_range_start(value: str | None) -> tuple[int, int | None] | None:
         return None
 
 
-def _http_once(session: Any, url: str, target: Path, *, name: str, algorithm: str, size: int | None,
-               policy: Policy, budget: Budget, resume_record: Path | None,
-               notify: Callable[[str], None]) -> Downloaded:
+def _request(session: Any, url: str, target: Path, have: int, validator: str | None, policy: Policy,
+             budget: Budget, resume_record: Path | None) -> Any:
+    """The streaming response to a GET of `url`, resuming at `have`; retryable failures raised."""
     import requests
-    import urllib3
 
-    have, validator = _resume_point(url, target, resume_record)
     headers = {"Accept-Encoding": "identity", "User-Agent": "registry-core"}
     if have:
         headers.update({"Range": f"bytes={have}-", "If-Range": validator or ""})
@@ -178,22 +176,41 @@ def _http_once(session: Any, url: str, target: Path, *, name: str, algorithm: st
         raise SourceFailed(f"cannot connect ({type(exc).__name__})", retryable=True) from exc
     except requests.RequestException as exc:
         raise SourceFailed(f"request failed: {exc}") from exc
-    with response:
-        status = response.status_code
-        if status in (408, 429) or 500 <= status < 600:
-            raise SourceFailed(f"HTTP {status}", retryable=True,
-                               retry_after=_retry_after(response.headers.get("Retry-After")))
-        if status not in (200, 206):
-            raise SourceFailed(f"HTTP {status} {response.reason or ''}".rstrip())
-        if scheme_of(response.url) not in ("https", "http"):
-            raise SourceFailed(f"redirected to a URL that is not http(s): {response.url}")
+    status = response.status_code
+    if status in (200, 206) and scheme_of(response.url) in ("https", "http"):
+        return response
+    response.close()
+    if status in (408, 429) or 500 <= status < 600:
+        raise SourceFailed(f"HTTP {status}", retryable=True,
+                           retry_after=_retry_after(response.headers.get("Retry-After")))
+    if status == 416 and have:  # the partial file is stale or complete: start over
+        discard(target, resume_record)
+        raise SourceFailed("HTTP 416 to a resume", retryable=True)
+    if status in (200, 206):
+        raise SourceFailed(f"redirected to a URL that is not http(s): {response.url}")
+    raise SourceFailed(f"HTTP {status} {response.reason or ''}".rstrip())
+
+
+def discard(target: Path, resume_record: Path | None) -> None:
+    """Remove a partial download and the record of where it came from."""
+    target.unlink(missing_ok=True)
+    if resume_record is not None:
+        resume_record.unlink(missing_ok=True)
+
+
+def _http_once(session: Any, url: str, target: Path, *, name: str, algorithm: str, size: int | None,
+               policy: Policy, budget: Budget, resume_record: Path | None,
+               notify: Callable[[str], None]) -> Downloaded:
+    import requests
+    import urllib3
+
+    have, validator = _resume_point(url, target, resume_record)
+    with _request(session, url, target, have, validator, policy, budget, resume_record) as response:
         total: int | None = None
-        length = response.headers.get("Content-Length")
-        announced = int(length) if length and length.isdigit() else None
-        if status == 206:
+        if response.status_code == 206:
             start = _content_range_start(response.headers.get("Content-Range"))
             if start is None or start[0] != have:
-                target.unlink(missing_ok=True)
+                discard(target, resume_record)
                 raise SourceFailed(f"answered a resume with a wrong Content-Range "
                                    f"({response.headers.get('Content-Range')})", retryable=True)
             total = start[1]
@@ -202,8 +219,9 @@ def _http_once(session: Any, url: str, target: Path, *, name: str, algorithm: st
             if have:
                 notify(f"{url} ignored the request to resume {name}; starting over.")
             have = 0
-        if total is None and announced is not None:
-            total = have + announced
+        length = response.headers.get("Content-Length", "")
+        if total is None and length.isdigit():
+            total = have + int(length)
         if size is not None and total is not None and total != size:
             raise SourceFailed(f"announces {total:,} bytes, but {name} has {size:,}")
         limit = size if size is not None else total if total is not None else policy.max_size
@@ -217,27 +235,12 @@ def _http_once(session: Any, url: str, target: Path, *, name: str, algorithm: st
         digest = _hashing.new_hash(algorithm)
         if have:
             _hashing.update_from_file(digest, target, have)
-        written = have
-        with open(target, "ab" if have else "wb") as f, _progress.bar(name, limit, have) as progress:
-            try:
-                for block in _blocks(response.raw, policy.chunk, (requests.RequestException,
-                                                                  urllib3.exceptions.HTTPError, OSError)):
-                    written += len(block)
-                    if written > limit:
-                        raise SourceFailed(f"sent more than the {limit:,} bytes expected of {name}")
-                    f.write(block)
-                    digest.update(block)
-                    progress.update(len(block))
-                    budget.touch()
-            except _Dropped as exc:
-                raise SourceFailed(f"the connection dropped after {written:,} bytes ({exc})",
-                                   retryable=True) from None
-            f.flush()
-            os.fsync(f.fileno())
-        expected_end = size if size is not None else total
-        if expected_end is not None and written != expected_end:
-            raise SourceFailed(f"the body ended after {written:,} of {expected_end:,} bytes", retryable=True)
-        return Downloaded(digest.hexdigest(), written, have)
+        errors = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+        written = _pour(_blocks(response.raw, policy.chunk, errors), target, have, digest, name, limit, budget)
+    expected_end = size if size is not None else total
+    if expected_end is not None and written != expected_end:
+        raise SourceFailed(f"the body ended after {written:,} of {expected_end:,} bytes", retryable=True)
+    return Downloaded(digest.hexdigest(), written, have)
 
 
 class _Dropped(Exception):
@@ -257,6 +260,28 @@ def _blocks(raw: Any, chunk: int, errors: tuple[type[BaseException], ...]) -> It
         yield block
 
 
+def _pour(blocks: Iterator[bytes], target: Path, have: int, digest: Any, name: str, limit: int,
+          budget: Budget | None = None) -> int:
+    """Append `blocks` to `target` (after its first `have` bytes), hashing them; fsync; the new size."""
+    written = have
+    with open(target, "ab" if have else "wb") as f, _progress.bar(name, limit, have) as progress:
+        try:
+            for block in blocks:
+                written += len(block)
+                if written > limit:
+                    raise SourceFailed(f"sent more than the {limit:,} bytes expected of {name}")
+                f.write(block)
+                digest.update(block)
+                progress.update(len(block))
+                if budget is not None:
+                    budget.touch()
+        except _Dropped as exc:
+            raise SourceFailed(f"the connection dropped after {written:,} bytes ({exc})", retryable=True) from None
+        f.flush()
+        os.fsync(f.fileno())
+    return written
+
+
 def _copy(url: str, target: Path, *, name: str, algorithm: str, size: int | None, policy: Policy) -> Downloaded:
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
@@ -271,17 +296,8 @@ def _copy(url: str, target: Path, *, name: str, algorithm: str, size: int | None
     if actual > policy.max_size:
         raise SourceFailed(f"{source} has {actual:,} bytes, more than the cap of {policy.max_size:,}")
     digest = _hashing.new_hash(algorithm)
-    written = 0
-    with open(source, "rb") as src, open(target, "wb") as dst, _progress.bar(name, actual) as progress:
-        while block := src.read(policy.chunk):
-            written += len(block)
-            if written > actual:
-                raise SourceFailed(f"{source} grew while being copied")
-            dst.write(block)
-            digest.update(block)
-            progress.update(len(block))
-        dst.flush()
-        os.fsync(dst.fileno())
+    with open(source, "rb") as src:
+        written = _pour(iter(lambda: src.read(policy.chunk), b""), target, 0, digest, name, actual)
     if written != actual:
         raise SourceFailed(f"{source} shrank while being copied")
     return Downloaded(digest.hexdigest(), written, 0)

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from filelock import Timeout
 
 from . import _hashing, _paths, _progress
-from ._download import SCHEMES, Budget, Policy, SourceFailed, download, scheme_of
+from ._download import SCHEMES, Budget, Policy, SourceFailed, discard, download, scheme_of
 from ._errors import ChecksumMismatchError, DownloadError, OfflineError, UnsafeSourceError
 from ._hookspecs import WeightSource
 from ._lock import entry_lock
@@ -234,7 +234,7 @@ class WeightStore:
                                policy=self.policy, budget=budget, resume_record=resume_record)
                 if expected is None or got.digest == expected.digest:
                     break
-                _discard(target, resume_record)
+                discard(target, resume_record)
                 if not got.resumed_from:
                     raise _mismatch(f"{source.url} served {wf.file_name} with {algorithm} {got.digest}, "
                                     f"expected {expected.digest}", source.url, expected.digest, got.digest)
@@ -248,7 +248,7 @@ class WeightStore:
             return paths.final
         except SourceFailed as exc:
             if not (locked and exc.retryable):
-                _discard(target, resume_record)
+                discard(target, resume_record)
             raise
         finally:
             if not locked:
@@ -385,12 +385,6 @@ def _checked_url(url: str, what: str) -> str:
             "For a local directory use file:///absolute/path."
         )
     return url
-
-
-def _discard(target: Path, resume_record: Path | None) -> None:
-    target.unlink(missing_ok=True)
-    if resume_record is not None:
-        resume_record.unlink(missing_ok=True)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -80,6 +80,15 @@ def test_a_server_ignoring_range_is_restarted_cleanly(store, publish, weight_ser
     assert (second.range, second.status, second.sent) == ("bytes=50000-", 200, SIZE)
 
 
+def test_a_416_to_a_resume_starts_over(store, publish, weight_server):
+    data = os.urandom(SIZE)
+    wf = publish("unsatisfiable.h5", data)
+    weight_server.fail("unsatisfiable.h5", Fault(drop_after=50_000), Fault(status=416))
+    assert store.fetch(wf).read_bytes() == data
+    assert [(r.range, r.status) for r in weight_server.log("unsatisfiable.h5")] == [
+        (None, 200), ("bytes=50000-", 416), (None, 200)]
+
+
 def test_a_changed_file_behind_if_range_is_restarted(store, publish, weight_server):
     old, new = os.urandom(SIZE), os.urandom(SIZE)
     wf = publish("republished.h5", old)
