@@ -8,6 +8,7 @@ Importing this package never imports keras or tensorflow.
 
 from ._build import BuildPlan, build_model
 from ._decode import decode_predictions
+from ._download import DownloadPolicy
 from ._errors import (
     ChecksumMismatchError,
     DownloadError,
@@ -32,12 +33,14 @@ from ._preprocess import preprocess_input
 from ._registry import ModelBuilder, Registry, registry
 from ._shapes import ShapePlan, plan_input
 from ._spec import NO_TOP, TOP, DataConfig, Metadata, ModelSpec, WeightFile
+from ._store import WeightStore
 
 __all__ = [
     "BuildPlan",
     "ChecksumMismatchError",
     "DataConfig",
     "DownloadError",
+    "DownloadPolicy",
     "DuplicateModelError",
     "InputShapeError",
     "InvalidArgumentError",
@@ -59,6 +62,7 @@ __all__ = [
     "UnsafeSourceError",
     "WeightFile",
     "WeightSource",
+    "WeightStore",
     "WeightsError",
     "WeightsMismatchError",
     "build_model",
