@@ -7,7 +7,7 @@ checks the digest and publishes. Over http(s) it:
 - resumes a partial file from the same URL with `Range` and `If-Range`, and
   starts over cleanly when the server answers 200 instead of 206;
 - retries connection errors, timeouts, 5xx, 408 and 429 with exponential
-  backoff (honouring `Retry-After`), at most `Policy.attempts` times;
+  backoff (honouring `Retry-After`), at most `DownloadPolicy.attempts` times;
 - fails at once on other statuses (403, 404, ...) and on a body whose
   length disagrees with the expected size, `Content-Length` or the cap;
 - gives up when the fetch's `Budget` (seconds without progress) is spent,
@@ -36,7 +36,7 @@ SCHEMES = ("https", "http", "file")
 
 
 @dataclass(frozen=True)
-class Policy:
+class DownloadPolicy:
     """Retry, timeout and size limits; tests inject short ones."""
 
     attempts: int = 4
@@ -84,7 +84,7 @@ def scheme_of(url: str) -> str:
     return urlsplit(url).scheme.lower()
 
 
-def download(url: str, target: Path, *, name: str, algorithm: str, size: int | None, policy: Policy,
+def download(url: str, target: Path, *, name: str, algorithm: str, size: int | None, policy: DownloadPolicy,
              budget: Budget, resume_record: Path | None = None,
              notify: Callable[[str], None] = _progress.notify) -> Downloaded:
     """Fetch `url` into `target`; `resume_record` (held under the lock) enables resuming."""
@@ -161,7 +161,7 @@ def _content_range_start(value: str | None) -> tuple[int, int | None] | None:
         return None
 
 
-def _request(session: Any, url: str, target: Path, have: int, validator: str | None, policy: Policy,
+def _request(session: Any, url: str, target: Path, have: int, validator: str | None, policy: DownloadPolicy,
              budget: Budget, resume_record: Path | None) -> Any:
     """The streaming response to a GET of `url`, resuming at `have`; retryable failures raised."""
     import requests
@@ -199,7 +199,7 @@ def discard(target: Path, resume_record: Path | None) -> None:
 
 
 def _http_once(session: Any, url: str, target: Path, *, name: str, algorithm: str, size: int | None,
-               policy: Policy, budget: Budget, resume_record: Path | None,
+               policy: DownloadPolicy, budget: Budget, resume_record: Path | None,
                notify: Callable[[str], None]) -> Downloaded:
     import requests
     import urllib3
@@ -282,7 +282,7 @@ def _pour(blocks: Iterator[bytes], target: Path, have: int, digest: Any, name: s
     return written
 
 
-def _copy(url: str, target: Path, *, name: str, algorithm: str, size: int | None, policy: Policy) -> Downloaded:
+def _copy(url: str, target: Path, *, name: str, algorithm: str, size: int | None, policy: DownloadPolicy) -> Downloaded:
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
         raise SourceFailed(f"file URLs must name a local path (file:///...), not host {parts.netloc!r}")

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from filelock import Timeout
 
 from . import _hashing, _paths, _progress
-from ._download import SCHEMES, Budget, Policy, SourceFailed, discard, download, scheme_of
+from ._download import SCHEMES, Budget, DownloadPolicy, SourceFailed, discard, download, scheme_of
 from ._errors import ChecksumMismatchError, DownloadError, OfflineError, UnsafeSourceError
 from ._hookspecs import WeightSource
 from ._lock import entry_lock
@@ -92,9 +92,9 @@ class WeightStore:
     `policy` sets retries, timeouts and the size cap.
     """
 
-    def __init__(self, sources: Iterable[WeightSource] = (), *, policy: Policy | None = None) -> None:
+    def __init__(self, sources: Iterable[WeightSource] = (), *, policy: DownloadPolicy | None = None) -> None:
         self.sources = list(sources)
-        self.policy = policy or Policy()
+        self.policy = policy or DownloadPolicy()
 
     def cache_dir(self) -> Path:
         """The cache directory (`REGISTRY_CACHE_DIR` or the platform's)."""

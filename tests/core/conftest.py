@@ -10,11 +10,11 @@ from collections.abc import Callable
 import pytest
 
 from registry_core import WeightFile
-from registry_core._download import Policy
+from registry_core._download import DownloadPolicy
 from registry_core._store import WeightStore
 
 #: Retries in milliseconds and a budget of seconds, so fault tests stay fast.
-FAST = Policy(attempts=4, backoff=0.01, max_backoff=0.05, budget=3.0, connect_timeout=1.0, read_timeout=2.0)
+FAST = DownloadPolicy(attempts=4, backoff=0.01, max_backoff=0.05, budget=3.0, connect_timeout=1.0, read_timeout=2.0)
 
 Publish = Callable[..., WeightFile]
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from registry_core import ChecksumMismatchError, DownloadError
-from registry_core._download import Policy
+from registry_core._download import DownloadPolicy
 from registry_core._paths import EntryPaths
 from registry_core._store import WeightStore
 from tests.loopback import Fault
@@ -94,7 +94,7 @@ def test_a_changed_file_behind_if_range_is_restarted(store, publish, weight_serv
     wf = publish("republished.h5", old)
     weight_server.fail("republished.h5", Fault(drop_after=50_000))
     with pytest.raises(DownloadError):
-        WeightStore(policy=Policy(attempts=1)).fetch(wf)
+        WeightStore(policy=DownloadPolicy(attempts=1)).fetch(wf)
     newer = publish("republished.h5", new)  # new ETag: the partial must not be continued
     assert store.fetch(newer).read_bytes() == new
     assert weight_server.log("republished.h5")[-1].status == 200
@@ -138,7 +138,7 @@ def test_an_oversized_file_is_refused(store, publish, weight_server, tmp_cache):
 def test_the_size_cap_holds_when_nothing_gives_a_size(publish, tmp_cache):
     wf = publish("huge.h5", hashed=False, sized=False)
     with pytest.raises(DownloadError, match="more than the cap of 1,000"):
-        WeightStore(policy=Policy(max_size=1000)).fetch(wf)
+        WeightStore(policy=DownloadPolicy(max_size=1000)).fetch(wf)
     assert not (tmp_cache / "huge.h5").exists()
 
 
@@ -182,7 +182,7 @@ def test_a_silent_host_is_given_up_on_when_the_budget_is_spent(tmp_cache):
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/silent.h5"
-        policy = Policy(attempts=10, backoff=0.05, budget=1.0, read_timeout=0.3)
+        policy = DownloadPolicy(attempts=10, backoff=0.05, budget=1.0, read_timeout=0.3)
         start = time.monotonic()
         with pytest.raises(DownloadError, match="time budget of 1 s"):
             WeightStore(policy=policy).fetch(WeightFile("silent.h5", url))
