@@ -126,8 +126,9 @@ class WeightStore:
             return self._transfer(weight_file, paths, expected, sources, locked, is_offline)
 
     @staticmethod
-    def _expected(wf: WeightFile, paths: EntryPaths) -> _Expected | None:
-        if wf.hash is not None and wf.hash_algorithm is not None:
+    def _expected(wf: WeightFile | None, paths: EntryPaths) -> _Expected | None:
+        """The publisher's hash, else the pin of the first verified download, else None."""
+        if wf is not None and wf.hash is not None and wf.hash_algorithm is not None:
             return _Expected(wf.hash_algorithm, wf.hash, True)
         pin = read_pin(paths.pin)
         return None if pin is None else _Expected(_hashing.PIN_ALGORITHM, pin, False)
@@ -310,16 +311,11 @@ class WeightStore:
         results = []
         for name in self._names():
             paths = EntryPaths(self.cache_dir(), name).ensure()
-            with entry_lock(paths, _progress.notify) as _:
-                wf = known.get(name)
-                expected = self._expected(wf, paths) if wf is not None else None
-                if expected is None:
-                    pin = read_pin(paths.pin)
-                    record = read_record(paths.record)
-                    if pin is not None:
-                        expected = _Expected(_hashing.PIN_ALGORITHM, pin, False)
-                    elif record is not None:
-                        expected = _Expected(record.algorithm, record.digest, record.pinned)
+            with entry_lock(paths, _progress.notify):
+                expected = self._expected(known.get(name), paths)
+                record = read_record(paths.record)
+                if expected is None and record is not None:
+                    expected = _Expected(record.algorithm, record.digest, record.pinned)
                 if expected is None:
                     results.append(Verification(name, "unknown", "no published hash, pin or record to check"))
                     continue
@@ -345,8 +341,9 @@ class WeightStore:
         if not meta.is_dir():
             return []
         keep = set(keep)
-        names = set(self._names()) | {p.name.split(".part")[0] for p in meta.glob("*.part")}
-        names |= {p.name[:-len(".record")] for p in meta.glob("*.record")}
+        names = set(self._names())
+        for suffix in (".part", ".record"):
+            names |= {p.name[:-len(suffix)] for p in meta.glob(f"*{suffix}")}
         removed: list[Path] = []
         for name in sorted(names):
             paths = EntryPaths(root, name)
