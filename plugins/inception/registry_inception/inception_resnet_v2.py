@@ -39,8 +39,10 @@ class CustomScaleLayer(layers.Layer):
     """The scaled residual sum `inputs[0] + scale * inputs[1]`.
 
     Keras' class of the same name is not registered, so its `.keras` files do
-    not reload without custom objects; this one is. It keeps Keras' class
-    name so that layer lists compare equal.
+    not reload without custom objects; this one is, as
+    `registry_inception>CustomScaleLayer`, once this module is imported (any
+    build imports it; a fresh process imports it before `load_model`). It
+    keeps Keras' class name so that layer lists compare equal.
     """
 
     def __init__(self, scale: float, **kwargs: Any) -> None:
