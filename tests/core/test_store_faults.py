@@ -186,7 +186,7 @@ def test_a_silent_host_is_given_up_on_when_the_budget_is_spent(tmp_cache):
         start = time.monotonic()
         with pytest.raises(DownloadError, match="time budget of 1 s"):
             WeightStore(policy=policy).fetch(WeightFile("silent.h5", url))
-        assert time.monotonic() - start < 3
+        assert time.monotonic() - start < 5
 
 
 class _NoLocks:

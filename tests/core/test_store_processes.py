@@ -28,7 +28,7 @@ def _start(wf, env=None) -> subprocess.Popen:
     )
 
 
-def _until(condition, seconds: float = 30, what: str = "") -> None:
+def _until(condition, seconds: float = 60, what: str = "") -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
