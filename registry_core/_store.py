@@ -19,6 +19,7 @@ import contextlib
 import os
 import tempfile
 import time
+import urllib.parse
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -175,7 +176,8 @@ class WeightStore:
             found.append(_Source("Keras' cache", keras_copy.resolve().as_uri()))
         mirror = os.environ.get(MIRROR_ENV, "").strip()
         if mirror:
-            found.append(_Source("mirror", _checked_url(f"{mirror.rstrip('/')}/{wf.file_name}", MIRROR_ENV)))
+            url = f"{mirror.rstrip('/')}/{urllib.parse.quote(wf.file_name)}"
+            found.append(_Source("mirror", _checked_url(url, MIRROR_ENV)))
         for source in self.sources:
             label = f"plugin source {getattr(source, '__qualname__', repr(source))}"
             try:

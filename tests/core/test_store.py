@@ -113,12 +113,12 @@ def test_offline_without_the_file_names_it_and_both_remedies(store, publish, wei
 
 def test_mirror_comes_before_the_origin(store, publish, weight_server, monkeypatch):
     data = os.urandom(50_000)
-    wf = publish("mirrored.h5", data)
-    weight_server.serve("mirror/mirrored.h5", data)
+    wf = publish("mirrored file.h5", data)
+    weight_server.serve("mirror/mirrored%20file.h5", data)
     monkeypatch.setenv("REGISTRY_WEIGHTS_MIRROR", f"{weight_server.base}/mirror/")
     assert store.fetch(wf).read_bytes() == data
-    assert weight_server.count("mirror/mirrored.h5") == 1
-    assert weight_server.count("mirrored.h5") == 0
+    assert weight_server.count("mirror/mirrored%20file.h5") == 1
+    assert weight_server.count("mirrored file.h5") == 0
 
 
 @pytest.mark.parametrize("offline", ["0", "1"])
@@ -163,7 +163,10 @@ def test_broken_and_unsafe_plugin_sources_fall_through_to_the_origin(publish, we
     assert weight_server.count("fallthrough.h5") == 1
 
 
-def test_a_file_in_keras_cache_is_verified_and_reused(store, publish, weight_server, tmp_cache):
+@pytest.mark.parametrize("offline", ["0", "1"])
+def test_a_file_in_keras_cache_is_verified_and_reused(store, publish, weight_server, tmp_cache, monkeypatch,
+                                                      offline):
+    monkeypatch.setenv("REGISTRY_OFFLINE", offline)
     data = os.urandom(60_000)
     wf = publish("from_keras.h5", data)
     keras_models = Path(os.environ["KERAS_HOME"]) / "models"
