@@ -94,20 +94,21 @@ class _File:
 
 def _read_legacy(file: _File, group: Any, layer_names: list[str]) -> list[_Entry]:
     h5g, h5o = file._h5.h5g, file._h5.h5o
-    # One visit finds the layers that hold arrays; the weightless half of
-    # the layers then costs no attribute read.
+    # One visit finds the groups that hold arrays; the weightless half of the
+    # layers then costs no attribute read. Keras 2 named some layers with a
+    # slash (DenseNet's `conv1/conv`), which h5py stores as nested groups, so
+    # every ancestor of an array counts.
     holding: set[bytes] = set()
 
     def note(path: bytes, info: Any) -> None:
         if info.type == h5o.TYPE_DATASET:
-            holding.add(path.split(b"/", 1)[0])
+            parts = path.split(b"/")
+            holding.update(b"/".join(parts[:i]) for i in range(1, len(parts)))
 
     h5o.visit(group.id, note, info=True)
     entries = []
     for name in layer_names:
-        # Keras 2 named some layers with a slash (DenseNet's `conv1/conv`),
-        # which h5py stores as nested groups.
-        if name.encode().split(b"/", 1)[0] not in holding:
+        if name.encode() not in holding:
             continue
         layer = h5g.open(group.id, name.encode())
         weight_names = file.strings(layer, "weight_names") or []

@@ -17,18 +17,22 @@ from registry_core._loader import load_weights  # noqa: E402
 h5py = pytest.importorskip("h5py")
 
 
-def _tiny(layers, filters: int = 4, classes: int | None = 5, names: bool = True):
-    """Conv-BN-pool(-Dense) in `keras.layers` or `tf_keras.layers`; tf_keras ones keep
-    Keras' counter names, so only the order can match them to ours."""
-    def named(name):
-        return {"name": name} if names else {}
+OURS = ("conv", "bn", "pool", "predictions")
+#: Keras' counter names, and a Keras 2 style name with a slash (DenseNet's
+#: `conv1/conv`), which h5py stores as nested groups: only order matches these.
+THEIRS = ("stem/conv", None, None, None)
 
+
+def _tiny(layers, filters: int = 4, classes: int | None = 5, names: tuple[str | None, ...] = OURS):
+    """Conv-BN-pool(-Dense) in `keras.layers` or `tf_keras.layers`, layers named `names`
+    (None leaves the name to Keras' counter)."""
+    conv, bn, pool, head = ({"name": n} if n else {} for n in names)
     inputs = layers.Input((8, 8, 3))
-    x = layers.Conv2D(filters, 3, **named("conv"))(inputs)
-    x = layers.BatchNormalization(**named("bn"))(x)
-    x = layers.GlobalAveragePooling2D(**named("pool"))(x)
+    x = layers.Conv2D(filters, 3, **conv)(inputs)
+    x = layers.BatchNormalization(**bn)(x)
+    x = layers.GlobalAveragePooling2D(**pool)(x)
     if classes is not None:
-        x = layers.Dense(classes, **named("predictions"))(x)
+        x = layers.Dense(classes, **head)(x)
     return inputs, x
 
 
@@ -62,7 +66,7 @@ def legacy_file(tmp_path_factory) -> tuple[Path, list[np.ndarray]]:
     import tf_keras
 
     tf_keras.backend.clear_session()
-    model = tf_keras.Model(*_tiny(tf_keras.layers, names=False))
+    model = tf_keras.Model(*_tiny(tf_keras.layers, names=THEIRS))
     values = _randomize(model, 1)
     path = tmp_path_factory.mktemp("legacy") / "tiny.h5"
     model.save_weights(str(path))
@@ -149,7 +153,7 @@ def test_split_layer_names_and_compressed_arrays(legacy_file, tmp_path):
         names = f.attrs["layer_names"]
         del f.attrs["layer_names"]
         f.attrs["layer_names0"], f.attrs["layer_names1"] = names[:2], names[2:]
-        group = f["conv2d"]
+        group = f["stem/conv"]
         kernel_name = [_text(n) for n in group.attrs["weight_names"] if "kernel" in _text(n)][0]
         kernel = group[kernel_name][()]
         del group[kernel_name]
@@ -175,8 +179,8 @@ def test_unreadable_files_are_clear_errors(legacy_file, tmp_path):
         load_weights(keras_model(), tmp_path / "cut.h5")
 
     def point_at_nothing(f):
-        names = f["conv2d"].attrs["weight_names"]
-        f["conv2d"].attrs["weight_names"] = [b"conv2d/nothing:0"] * len(names)
+        names = f["stem/conv"].attrs["weight_names"]
+        f["stem/conv"].attrs["weight_names"] = [b"stem/conv/nothing:0"] * len(names)
 
     broken = _rewrite(path, tmp_path / "broken.h5", point_at_nothing)
     with pytest.raises(WeightsError, match="damaged or not a Keras weight file"):
