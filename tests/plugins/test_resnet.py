@@ -39,6 +39,9 @@ STRIDES = {
 MODULES = {"resnet50": resnet50, "resnet": resnet, "resnet_v2": resnet_v2, "resnext": resnext}
 MODES = {"resnet50": "caffe", "resnet": "caffe", "resnet_v2": "tf", "resnext": "torch"}
 
+# One worker builds this module's models once (its fixtures are module-scoped).
+pytestmark = pytest.mark.xdist_group("resnet-family")
+
 
 def _images(*shape: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-1, 1, (1, *shape)).astype("float32")

@@ -31,6 +31,9 @@ from .references import LEGACY_WRITERS  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "seeds"
 
+# One worker builds this module's models once (its fixtures are module-scoped).
+pytestmark = pytest.mark.xdist_group("seed-examples-resnet-vgg")
+
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory) -> Path:

@@ -25,6 +25,9 @@ from .references import LEGACY_WRITERS, REFERENCES  # noqa: E402
 # Large enough that the flattened block5_pool is 2x2, so its order matters.
 SIZE = 64
 
+# One worker builds this module's models once (its fixtures are module-scoped).
+pytestmark = pytest.mark.xdist_group("vgg-family")
+
 
 @pytest.fixture
 def data_format(request):
