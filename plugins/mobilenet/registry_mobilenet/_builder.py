@@ -1,4 +1,4 @@
-"""What both MobileNets share: the build path through the grid's rules, and the pooling tail."""
+"""The build path both MobileNets share: pick the weight file by the grid's rules, then build."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import keras
-from keras import layers
 
-from registry_core import BuildPlan, build_model
+from registry_core import build_model
 
 from ._rules import Grid, choose_file
 
@@ -53,12 +52,3 @@ def build_on_grid(
         input_shape=input_shape, name=name or f"{name_prefix}_{alpha:0.2f}_{choice.rows}",
         default_size=choice.rows, weights_variant=choice.variant, **family, **kwargs,
     )
-
-
-def pool(x: Any, plan: BuildPlan) -> Any:
-    """The no-top output: `plan.pooling` applied, named as a fresh Keras session names it."""
-    if plan.pooling == "avg":
-        return layers.GlobalAveragePooling2D(name="global_average_pooling2d")(x)
-    if plan.pooling == "max":
-        return layers.GlobalMaxPooling2D(name="global_max_pooling2d")(x)
-    return x

@@ -1,8 +1,8 @@
 """MobileNet's and MobileNetV2's specs and official weight files; no keras import here.
 
-Each model has one file per (alpha, input size), with and without top; their
-variant keys are `alpha_<alpha>/<size>/top|no_top`, and `top`/`no_top` name
-the default configuration's (alpha 1.0 at 224). The publisher gives no hash
+Each model has one file per (alpha, input size), with and without top: the
+default configuration's (alpha 1.0 at 224) are the variants `top` and
+`no_top` every family has, the others `alpha_<alpha>/<size>/top|no_top`. The publisher gives no hash
 for any of them, so the store pins each on first download.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from registry_core import NO_TOP, TOP, Metadata, ModelSpec, WeightFile, hookimpl
 
-from ._rules import FALLBACK_SIZE, Grid, variant
+from ._rules import Grid, variant
 
 _BASE = "https://storage.googleapis.com/tensorflow/keras-applications"
 _LICENSE = "Apache-2.0"
@@ -56,9 +56,12 @@ def _weights(grid: Grid, folder: str) -> dict:
         name = grid.file_name(alpha, size, include_top)
         return WeightFile(name, f"{_BASE}/{folder}/{name}", license=_LICENSE)
 
-    files = {TOP: file(1.0, FALLBACK_SIZE, True), NO_TOP: file(1.0, FALLBACK_SIZE, False)}
-    files.update({variant(*key): file(*key) for key in grid.files()})
-    return {"imagenet": files}
+    return {"imagenet": {variant(*key): file(*key) for key in sorted(grid.files(), key=_default_first)}}
+
+
+def _default_first(key: tuple[float, int, bool]) -> tuple[bool, float, int, bool]:
+    alpha, size, include_top = key
+    return (variant(*key) not in (TOP, NO_TOP), alpha, size, not include_top)
 
 
 SPECS = (

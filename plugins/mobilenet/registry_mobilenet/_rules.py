@@ -28,6 +28,8 @@ from registry_core import NO_TOP, TOP, InputShapeError, InvalidArgumentError
 
 #: The size whose file loads when the input's size has none of its own.
 FALLBACK_SIZE = 224
+#: The width of the default configuration, whose files are the plain `top`/`no_top` variants.
+DEFAULT_ALPHA = 1.0
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,12 @@ class Grid:
 
 
 def variant(alpha: float, size: int, include_top: bool) -> str:
-    """The weight variant key of one file, e.g. `alpha_0.25/128/top`."""
-    return f"alpha_{float(alpha)}/{size}/{TOP if include_top else NO_TOP}"
+    """The weight variant key of one file: `top`/`no_top` for the default configuration
+    (alpha 1.0 at 224), which every family shares, else e.g. `alpha_0.25/128/top`."""
+    top = TOP if include_top else NO_TOP
+    if alpha == DEFAULT_ALPHA and size == FALLBACK_SIZE:
+        return top
+    return f"alpha_{float(alpha)}/{size}/{top}"
 
 
 @dataclass(frozen=True)
@@ -93,9 +99,9 @@ def check_arguments(grid: Grid, *, alpha: Any, depth_multiplier: Any, pretrained
     Returns the grid's own alpha when `pretrained`, else None.
     """
     if not _is_number(alpha) or not alpha > grid.min_alpha:
-        low = f"at least {grid.min_alpha:g}" if grid.min_alpha else "positive"
+        low = f"a number of at least {grid.min_alpha:g}" if grid.min_alpha else "a positive number"
         raise InvalidArgumentError(
-            f"{grid.title}: `alpha` (the width multiplier) must be a {low} number. Received: alpha={alpha!r}."
+            f"{grid.title}: `alpha` (the width multiplier) must be {low}. Received: alpha={alpha!r}."
         )
     if dropout is not None and (not _is_number(dropout) or not 0 <= dropout <= 1):
         raise InvalidArgumentError(

@@ -18,9 +18,10 @@ from keras import layers
 
 from registry_core import BuildPlan
 from registry_core import preprocess_input as _preprocess
+from registry_core._blocks import LayerNames, pooled_head
 from registry_core._decode import decode_predictions
 
-from ._builder import build_on_grid, pool
+from ._builder import build_on_grid
 from ._plugin import MOBILENET_GRID
 
 __all__ = ["MobileNet", "decode_predictions", "preprocess_input"]
@@ -72,7 +73,7 @@ def mobilenet_body(img_input: Any, plan: BuildPlan, *, alpha: float, depth_multi
         x = layers.Conv2D(plan.classes, 1, padding="same", name="conv_preds")(x)
         x = layers.Reshape((plan.classes,), name="reshape_2")(x)
         return layers.Activation(plan.classifier_activation, name="predictions")(x)
-    return pool(x, plan)
+    return pooled_head(x, plan, LayerNames())
 
 
 def MobileNet(

@@ -17,9 +17,10 @@ from keras import layers
 
 from registry_core import BuildPlan
 from registry_core import preprocess_input as _preprocess
+from registry_core._blocks import LayerNames, pooled_head
 from registry_core._decode import decode_predictions
 
-from ._builder import build_on_grid, pool
+from ._builder import build_on_grid
 from ._plugin import MOBILENET_V2_GRID
 
 __all__ = ["MobileNetV2", "decode_predictions", "preprocess_input"]
@@ -90,11 +91,8 @@ def mobilenet_v2_body(img_input: Any, plan: BuildPlan, *, alpha: float) -> Any:
     x = layers.Conv2D(last, 1, use_bias=False, name="Conv_1")(x)
     x = layers.BatchNormalization(axis=axis, name="Conv_1_bn", **_BN)(x)
     x = layers.ReLU(6.0, name="out_relu")(x)
-    # Keras leaves the pooling layer to its counter: this is a fresh session's name.
-    if plan.include_top:
-        x = layers.GlobalAveragePooling2D(name="global_average_pooling2d")(x)
-        return layers.Dense(plan.classes, activation=plan.classifier_activation, name="predictions")(x)
-    return pool(x, plan)
+    # Keras leaves the top's pooling layer to its counter: this is a fresh session's name.
+    return pooled_head(x, plan, LayerNames(), pool_name="global_average_pooling2d")
 
 
 def MobileNetV2(
