@@ -3,9 +3,9 @@
 InceptionV3 and InceptionResNetV2 share the unit (a convolution without bias,
 batch normalization without scale since a ReLU follows, the ReLU), the stem,
 the 35x35 module of the paper's figure 5, the 35-to-17 grid reduction (the
-Inception-v4 paper's Reduction-A) and the tf preprocessing. Keras leaves most of these layers to its
-counter; `Units` gives them the names a fresh session gives, counted per
-build, in the order the reference creates them.
+Inception-v4 paper's Reduction-A) and the tf preprocessing. Keras leaves most
+of these layers to its counter; `Units` gives them the names a fresh session
+gives, counted per build, in the order the reference creates them.
 """
 
 from __future__ import annotations
