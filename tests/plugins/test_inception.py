@@ -13,6 +13,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import functools  # noqa: E402
 import gc  # noqa: E402
 
 import keras  # noqa: E402
@@ -33,62 +34,66 @@ MIN_SIZE = 75
 STAGE_SIZES = {299: [147, 71, 35, 17, 8], MIN_SIZE: [35, 15, 7, 3, 1]}
 
 
-def _params():
-    return [pytest.param(m, marks=pytest.mark.xdist_group(f"inception-{m}")) for m in MODELS]
+class Case:
+    """One model's builds, each made on first use and kept for the module."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.build = registry.get(name)
+        self.stages = registry.info(name).feature_stages
+
+    @functools.cached_property
+    def reference(self):
+        """With top and random weights, built in a fresh session."""
+        return REFERENCES[self.name](weights=None)
+
+    @functools.cached_property
+    def ours(self):
+        """With top and random weights, built after the reference: Keras' counter has moved on."""
+        assert self.reference is not None
+        return self.build(weights=None)
+
+    @functools.cached_property
+    def smallest(self):
+        """Without top at the minimum size."""
+        return self.build(include_top=False, weights=None, input_shape=(MIN_SIZE, MIN_SIZE, 3))
 
 
-@pytest.fixture(scope="module", params=_params())
-def full(request):
-    """(name, ours, reference) with top and random weights; the reference built in a fresh session, ours after it."""
-    name = request.param
-    reference = REFERENCES[name](weights=None)
-    yield name, registry.get(name)(weights=None), reference
+@pytest.fixture(scope="module", params=[pytest.param(m, marks=pytest.mark.xdist_group(f"inception-{m}"))
+                                        for m in MODELS])
+def case(request):
+    yield Case(request.param)
     keras.backend.clear_session()
     gc.collect()
 
 
-@pytest.fixture(scope="module", params=_params())
-def smallest(request):
-    """(name, ours without top at the minimum size)."""
-    yield request.param, registry.get(request.param)(include_top=False, weights=None,
-                                                     input_shape=(MIN_SIZE, MIN_SIZE, 3))
-    gc.collect()
+def test_every_layer_matches_the_fresh_reference(case):
+    assert_same_layers(case.ours, case.reference)
 
 
-def test_every_layer_matches_the_fresh_reference(full):
-    _, ours, reference = full
-    assert_same_layers(ours, reference)
+def test_scaled_residuals_are_ours_with_the_references_scales(case):
+    scales = [layer.scale for layer in case.reference.layers if type(layer).__name__ == "CustomScaleLayer"]
+    assert [layer.scale for layer in case.ours.layers if isinstance(layer, CustomScaleLayer)] == scales
+    assert len(scales) == (40 if case.name == "inception_resnet_v2" else 0)
 
 
-def test_scaled_residuals_are_ours_with_the_references_scales(full):
-    name, ours, reference = full
-    scales = [layer.scale for layer in reference.layers if type(layer).__name__ == "CustomScaleLayer"]
-    ours_scales = [layer.scale for layer in ours.layers if isinstance(layer, CustomScaleLayer)]
-    assert ours_scales == scales
-    assert len(scales) == (40 if name == "inception_resnet_v2" else 0)
+def test_feature_stages_tap_each_resolution(case):
+    assert list(case.stages) == ["stride2", "stride4", "stride8", "stride16", "stride32"]
+    assert stage_sizes(case.ours, case.stages) == STAGE_SIZES[299]
+    assert stage_sizes(case.smallest, case.stages) == STAGE_SIZES[MIN_SIZE]
+    assert case.ours.get_layer("avg_pool").input is case.ours.get_layer(case.stages["stride32"]).output
 
 
-def test_feature_stages_tap_each_resolution(full):
-    name, ours, _ = full
-    stages = registry.info(name).feature_stages
-    assert list(stages) == ["stride2", "stride4", "stride8", "stride16", "stride32"]
-    assert stage_sizes(ours, stages) == STAGE_SIZES[299]
-    assert ours.get_layer("avg_pool").input is ours.get_layer(stages["stride32"]).output
-
-
-def test_channels_first_matches_channels_last(smallest):
-    name, last = smallest
-    stages = registry.info(name).feature_stages
-    assert stage_sizes(last, stages) == STAGE_SIZES[MIN_SIZE]
+def test_channels_first_matches_channels_last(case):
     assert_channels_first_matches(
-        last, lambda: registry.get(name)(include_top=False, weights=None, input_shape=(3, MIN_SIZE, MIN_SIZE)),
-        list(stages.values()),
+        case.smallest, lambda: case.build(include_top=False, weights=None, input_shape=(3, MIN_SIZE, MIN_SIZE)),
+        list(case.stages.values()),
     )
 
 
-def test_minimum_size_builds_as_the_reference_does(smallest):
-    name, ours = smallest
-    reference = REFERENCES[name](include_top=False, weights=None, input_shape=(MIN_SIZE, MIN_SIZE, 3))
+def test_minimum_size_builds_as_the_reference_does(case):
+    reference = REFERENCES[case.name](include_top=False, weights=None, input_shape=(MIN_SIZE, MIN_SIZE, 3))
+    ours = case.smallest
     assert ours.output.shape == reference.output.shape
     assert np.asarray(ours(np.zeros((1, MIN_SIZE, MIN_SIZE, 3), "float32"))).shape == (1, *ours.output.shape[1:])
 
