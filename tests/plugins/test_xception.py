@@ -3,8 +3,8 @@
 Every layer (not only the weighted ones) against a reference built in a fresh
 session, ours built after it so that Keras' counter has moved on (the
 projections and sums are left to it); the feature stages; channels_first
-(which the reference refuses); the minimum size at the boundary with real
-builds; the preprocessing.
+(which Keras 3 builds too, though the seeds call Xception channels_last only);
+the minimum size at the boundary with real builds; the preprocessing.
 """
 
 from __future__ import annotations
