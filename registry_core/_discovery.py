@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ._errors import PluginLoadWarning
@@ -31,7 +31,7 @@ class Candidate:
     error: str | None = None
 
 
-def allowlist_from_env(environ: os._Environ[str] | dict[str, str] | None = None) -> frozenset[str] | None:
+def allowlist_from_env(environ: Mapping[str, str] | None = None) -> frozenset[str] | None:
     """`REGISTRY_PLUGINS`: unset loads all (None), empty loads none."""
     env = os.environ if environ is None else environ
     raw = env.get(ALLOWLIST_ENV)
