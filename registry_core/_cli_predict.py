@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import inspect
 import json
 import os
 import sys
@@ -118,11 +119,17 @@ def _spec(reg: Registry, args: argparse.Namespace) -> ModelSpec:
 def _build(reg: Registry, spec: ModelSpec, args: argparse.Namespace, **kwargs: Any) -> Any:
     import keras
 
+    builder = reg.get(spec.name)
     size = args.input_size or spec.default_size
     kwargs["input_shape"] = (3, size, size) if keras.config.image_data_format() == "channels_first" else (size, size, 3)
     if args.alpha is not None:
+        if "alpha" not in inspect.signature(builder._function()).parameters:
+            raise InvalidArgumentError(
+                f"{spec.name} has no width multiplier. Received: --alpha {args.alpha}. --alpha applies to "
+                "models whose builder takes `alpha` (MobileNet, MobileNetV2); leave it out for this one."
+            )
         kwargs["alpha"] = args.alpha
-    return reg.get(spec.name)(weights=args.weights, **kwargs)
+    return builder(weights=args.weights, **kwargs)
 
 
 def _infer(model: Any, spec: ModelSpec, pooling: str | None = None) -> Any:

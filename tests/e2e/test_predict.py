@@ -162,6 +162,12 @@ def test_extract_unknown_layer_suggests_names(mirror, photos, tmp_path, capsys):
     assert not (tmp_path / "f.npz").exists()
 
 
+def test_alpha_for_a_model_without_one_is_a_usage_error(mirror, photos, capsys):
+    code, out, err = cli(capsys, "predict", "vgg16", str(photos / "coffee.jpg"), "--alpha", "0.5")
+    assert code == 2 and out == ""
+    assert "vgg16 has no width multiplier. Received: --alpha 0.5" in err
+
+
 # -- usage errors: refused before keras is needed ------------------------------------------------------
 @pytest.mark.parametrize("argv, message", [
     (["predict", "no_such_model", "{photo}"], "Unknown model 'no_such_model'"),
