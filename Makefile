@@ -26,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
 benchmarks: $(STAMP)
-	$(BIN)/python benchmarks/list.py
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info
