@@ -76,6 +76,7 @@ class Case:
         size = self.spec.default_size
         self.x_top = _rng_input(size)
         self.x_no_top = _rng_input(NO_TOP_SIZE, seed=1)
+        self._no_top: dict[str | None, Any] = {}
 
     def no_top_shape(self) -> tuple[int, int, int]:
         return (NO_TOP_SIZE, NO_TOP_SIZE, 3)
@@ -94,11 +95,14 @@ class Case:
     def ref_no_top(self) -> Any:
         return self.reference(weights=None, include_top=False, input_shape=self.no_top_shape())
 
-    @functools.cache
     def ours_no_top(self, pooling: str | None) -> Any:
-        model = self.build(weights=None, include_top=False, input_shape=self.no_top_shape(), pooling=pooling)
-        _copy_weights(self.ref_no_top, model)
-        return model
+        # Kept on the instance, not in a functools cache: a class-level cache
+        # would keep every model of every case alive for the whole session.
+        if pooling not in self._no_top:
+            model = self.build(weights=None, include_top=False, input_shape=self.no_top_shape(), pooling=pooling)
+            _copy_weights(self.ref_no_top, model)
+            self._no_top[pooling] = model
+        return self._no_top[pooling]
 
     @functools.cached_property
     def ref_top_out(self) -> np.ndarray:
@@ -123,7 +127,9 @@ class Case:
 @pytest.fixture(scope="module", params=[pytest.param(m, marks=pytest.mark.xdist_group(f"eq-{m}")) for m in MODELS])
 def case(request) -> Any:
     workdir = Path(tempfile.mkdtemp(prefix=f"equivalence-{request.param}-"))
-    yield Case(request.param, workdir)
+    built = Case(request.param, workdir)
+    yield built
+    built.__dict__.clear()  # the builds go now, not when pytest drops its last reference
     shutil.rmtree(workdir, ignore_errors=True)
     import keras
 
