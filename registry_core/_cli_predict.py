@@ -15,7 +15,6 @@ import inspect
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -280,13 +279,13 @@ def _check_out(out: Path) -> None:
 
 def _save(out: Path, features: list[np.ndarray], names: list[str]) -> None:
     """Write the .npz under a temporary name, then rename, so no partial file is left."""
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # open() gives it the usual permissions
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:
             np.savez(f, features=np.stack(features).astype(np.float32), files=np.array(names, dtype=str))
         os.replace(tmp, out)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
 
 
 def cmd_extract(args: argparse.Namespace, reg: Registry) -> int:

@@ -152,6 +152,9 @@ def test_extract_at_a_stage_or_layer(mirror, photos, tmp_path, capsys, where, wi
     with np.load(out_file, allow_pickle=False) as data:
         assert data["features"].shape == (2, width) and list(data["files"]) == files
     assert not list(tmp_path.glob(".f.npz.*"))  # the temporary file was renamed into place
+    probe = tmp_path / "probe"
+    probe.write_bytes(b"")
+    assert out_file.stat().st_mode == probe.stat().st_mode  # the permissions any new file gets
 
 
 def test_extract_unknown_layer_suggests_names(mirror, photos, tmp_path, capsys):
