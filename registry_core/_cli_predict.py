@@ -52,19 +52,21 @@ def _top(text: str) -> int:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("name", help="model name or alias")
+    p.add_argument("name", metavar="NAME", help="model name or alias")
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="image files, or directories walked for image files")
-    p.add_argument("--batch-size", type=_positive, default=16, help="images per model call (default 16)")
-    p.add_argument("--weights", default="imagenet", help="a pretrained tag or a weights file (default imagenet)")
-    p.add_argument("--alpha", type=float, help="width multiplier (MobileNet models)")
-    p.add_argument("--input-size", type=_positive, help="input height and width (default: the model's)")
+    p.add_argument("--batch-size", type=_positive, default=16, metavar="N",
+                   help="images per model call (default 16)")
+    p.add_argument("--weights", default="imagenet", metavar="TAG_OR_PATH",
+                   help="a pretrained tag or a weights file (default imagenet)")
+    p.add_argument("--alpha", type=float, metavar="A", help="width multiplier (MobileNet models)")
+    p.add_argument("--input-size", type=_positive, metavar="N", help="input height and width (default: the model's)")
 
 
 def add_inference_commands(sub: Any) -> None:
     p = sub.add_parser("predict", help="classify images")
     _common(p)
-    p.add_argument("--top", type=_top, default=5, help="classes shown per image (default 5)")
+    p.add_argument("--top", type=_top, default=5, metavar="K", help="classes shown per image (default 5)")
     p.add_argument("--json", action="store_true",
                    help='JSON Lines, one object per image: {"file", "predictions": [{"wnid", "label", '
                         '"score"}]} or {"file", "error"}')
@@ -72,10 +74,13 @@ def add_inference_commands(sub: Any) -> None:
 
     p = sub.add_parser("extract", help="write feature vectors to an .npz file")
     _common(p)
-    p.add_argument("--out", required=True, type=Path, help="the .npz file to write (arrays features, files)")
+    p.add_argument("--out", required=True, type=Path, metavar="F.npz",
+                   help="the .npz file to write (arrays features, files)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--layer", help="a layer name of the model (default: the last layer before the top)")
-    where.add_argument("--stage", help="a feature stage of the model, as `registry info NAME` lists them")
+    where.add_argument("--layer", metavar="L",
+                       help="a layer name of the model (default: the last layer before the top)")
+    where.add_argument("--stage", metavar="S",
+                       help="a feature stage of the model, as `registry info NAME` lists them")
     p.add_argument("--pooling", choices=("avg", "max"), default="avg",
                    help="how spatial feature maps become vectors (default avg)")
     p.set_defaults(handler=cmd_extract)

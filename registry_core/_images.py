@@ -42,7 +42,7 @@ class Inputs:
 
 
 def find_images(paths: Iterable[str | os.PathLike[str]]) -> Inputs:
-    """Each given file, then each image file under each given directory, sorted by path."""
+    """The given paths in order: a file as it is, a directory as the image files under it, sorted."""
     files: list[Path] = []
     skipped: list[Path] = []
     for raw in paths:
