@@ -15,7 +15,7 @@ import pytest
 from .conftest import MODEL, SIZE
 
 pytestmark = pytest.mark.xdist_group("e2e")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "examples" / "demo.py"
 # Runs the demo as `python examples/demo.py` would, then says which frameworks got imported.
 WRAPPER = """

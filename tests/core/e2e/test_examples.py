@@ -15,7 +15,7 @@ from registry_core import load_image
 from .conftest import MODEL, PHOTOS, SIZE
 
 pytestmark = pytest.mark.xdist_group("e2e")
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 SMALL = ["--model", MODEL, "--size", str(SIZE)]
 
 
