@@ -19,8 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-import numpy as np
-
 from . import _decode, _progress
 from ._errors import InvalidArgumentError
 from ._images import find_images
@@ -29,6 +27,8 @@ from ._shapes import check_weights
 from ._spec import NO_TOP, TOP, ModelSpec
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ._registry import Registry
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -143,6 +143,7 @@ def _infer(model: Any, spec: ModelSpec, pooling: str | None = None) -> Any:
     width with `pooling`.
     """
     import keras
+    import numpy as np
 
     from ._preprocess import preprocess_input
 
@@ -284,6 +285,7 @@ def _check_out(out: Path) -> None:
 
 def _save(out: Path, features: list[np.ndarray], names: list[str]) -> None:
     """Write the .npz under a temporary name, then rename, so no partial file is left."""
+    import numpy as np
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # open() gives it the usual permissions
     try:
         with open(tmp, "wb") as f:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ._errors import InvalidArgumentError
 from ._spec import WeightFile
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CLASS_INDEX = WeightFile(
     "imagenet_class_index.json",
@@ -42,6 +43,7 @@ def class_index(store: Any = None) -> tuple[tuple[str, str], ...]:
 
 def decode_predictions(preds: Any, top: int = 5, *, store: Any = None) -> list[list[tuple[str, str, float]]]:
     """The `top` classes of each row of `preds` (shape `(batch, 1000)`), best first."""
+    import numpy as np  # here, not at import: `registry list` never needs numpy
     scores = np.asarray(preds)
     if scores.ndim != 2 or scores.shape[1] != 1000:
         raise InvalidArgumentError(

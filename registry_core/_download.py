@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 from . import _hashing, _progress
 
@@ -286,6 +285,8 @@ def _copy(url: str, target: Path, *, name: str, algorithm: str, size: int | None
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
         raise SourceFailed(f"file URLs must name a local path (file:///...), not host {parts.netloc!r}")
+    from urllib.request import url2pathname  # costs 20 ms at import; `registry list` never needs it
+
     source = Path(url2pathname(unquote(parts.path)))
     try:
         actual = source.stat().st_size

@@ -15,11 +15,13 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ._errors import InvalidArgumentError
 from ._spec import DataConfig
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: What a directory walk takes as images (Pillow reads each of these formats).
 IMAGE_SUFFIXES = frozenset({".bmp", ".gif", ".jpe", ".jpeg", ".jpg", ".pbm", ".pgm", ".png", ".pnm",
@@ -82,6 +84,7 @@ def load_image(path: str | os.PathLike[str], size: int | tuple[int, int],
     is cropped. Pillow's errors (`OSError` and its subclasses,
     `Image.DecompressionBombError`) pass through.
     """
+    import numpy as np  # here, not at import: `registry list` never needs numpy
     from PIL import Image, ImageOps
 
     resample = resize_filter(config)

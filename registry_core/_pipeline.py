@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ._images import load_image
 from ._spec import DataConfig
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ def _read_error(exc: BaseException) -> str:
 
 
 def _decode(files: Sequence[Path], size: int, config: DataConfig) -> _Batch:
+    import numpy as np  # here, not at import: `registry list` never needs numpy
+
     entries: list[tuple[Path, str | None]] = []
     arrays: list[np.ndarray] = []
     for path in files:

@@ -76,3 +76,11 @@ def test_the_api_and_every_plugin_package_import_no_framework(reporting: dict[st
 def test_the_commands_import_no_framework(command: list[str], reporting: dict[str, str]) -> None:
     script = Path(sys.executable).with_name("registry")
     assert_no_framework(imported([str(script), *command], reporting))
+
+
+def test_listing_imports_neither_numpy_nor_the_http_stack(reporting: dict[str, str]) -> None:
+    # `registry list` must answer at once: numpy and requests/urllib.request each cost
+    # tens of milliseconds of its ~0.12 s, and listing needs neither.
+    script = Path(sys.executable).with_name("registry")
+    modules = imported([str(script), "list"], reporting)
+    assert not modules & {"numpy", "requests", "urllib3", "PIL"}, sorted(modules & {"numpy", "requests", "urllib3", "PIL"})
