@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp-install
 PLUGINS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
-EXTRAS ?= tensorflow,test,examples
+EXTRAS ?= tensorflow,jax,torch,test,examples
 PYTEST_ARGS ?=
 
 .PHONY: install test demo test-backends benchmarks clean
@@ -21,6 +21,12 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=20 $(PYTEST_ARGS)
+
+# Every model on every backend in both data formats, and a fine-tuning step of
+# every model across two devices; `make test` runs one model of each family.
+test-backends: $(STAMP)
+	REGISTRY_ALL_BACKENDS=1 $(BIN)/python -m pytest -n 2 --dist loadgroup --durations=20 \
+		tests/plugins/test_backends.py tests/plugins/test_scaleout.py $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
