@@ -1,18 +1,25 @@
 """Fine-tune a registry model for one step across two CPU devices, in a subprocess of its own.
 
     python scaleout_worker.py tf-mirrored|jax-data-parallel MODEL WEIGHTS.h5 OUT.json
+    python scaleout_worker.py jax-multi-process MODEL WEIGHTS.h5 OUT.json PROCESS_ID PROCESSES COORDINATOR
 
 The README's recipe: the backbone is built, and its weights loaded, under the
 distribution; its BatchNormalization layers are frozen (Keras 3 keeps their
 moving statistics per replica, so training them would leave the replicas
 disagreeing); a new classifier goes on top; `fit` runs one step over a batch
-split between the two devices. Writes {"replicas": devices holding every
-variable, "loss", "changed": whether every trainable variable moved,
-"disagree": paths of variables whose replicas differ}.
+split between the two devices. `jax-multi-process` stands for several hosts:
+each process (one device each) joins the coordinator at COORDINATOR
+(host:port) and feeds its own share of the batch.
+
+Writes {"replicas": devices holding every variable, "loss", "trainable" and
+"unmoved": paths of the trainable variables and of those the step left
+unchanged, "disagree": paths of variables whose copies in this process
+differ, "digest": sha256 of this process's copy of every variable}.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -27,6 +34,7 @@ def _fine_tuned(name: str, weights: str):
 
     from registry_core import registry
 
+    keras.utils.set_random_seed(0)  # the new head's initial weights
     spec = registry.info(name)
     size = max(SIZE, spec.min_size)
     backbone = registry.get(name)(weights=weights, include_top=False, pooling="avg", input_shape=(size, size, 3))
@@ -39,24 +47,30 @@ def _fine_tuned(name: str, weights: str):
     return model, size
 
 
-def _step(model, size: int) -> tuple[float, bool]:
-    """One `fit` step on a random batch; its loss, and whether every trainable variable moved."""
-    rng = np.random.default_rng(0)
-    x = rng.uniform(-1, 1, (BATCH, size, size, 3)).astype("float32")
-    y = rng.integers(0, CLASSES, BATCH)
+def _step(model, size: int, process: int = 0, processes: int = 1) -> tuple[float, list[str], list[str]]:
+    """One `fit` step on a random batch (this process's share of it): its loss, the
+    trainable variables, those that did not move."""
+    rng = np.random.default_rng(process)
+    batch = BATCH // processes
+    x = rng.uniform(-1, 1, (batch, size, size, 3)).astype("float32")
+    y = rng.integers(0, CLASSES, batch)
     before = [np.array(v.numpy()) for v in model.trainable_weights]
-    loss = model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0).history["loss"][-1]
-    changed = all(not np.array_equal(b, v.numpy()) for b, v in zip(before, model.trainable_weights))
-    return float(loss), changed
+    loss = model.fit(x, y, batch_size=batch, epochs=1, verbose=0).history["loss"][-1]
+    trainable = [v.path for v in model.trainable_weights]
+    unmoved = [v.path for b, v in zip(before, model.trainable_weights) if np.array_equal(b, v.numpy())]
+    return float(loss), trainable, unmoved
 
 
-def _report(replicas: dict[str, list[np.ndarray]], loss: float, changed: bool) -> dict:
+def _report(replicas: dict[str, list[np.ndarray]], step: tuple[float, list[str], list[str]]) -> dict:
+    loss, trainable, unmoved = step
     return {
         "replicas": min(len(copies) for copies in replicas.values()),
         "loss": loss,
-        "changed": changed,
+        "trainable": trainable,
+        "unmoved": unmoved,
         "disagree": [path for path, (first, *others) in replicas.items()
                      if any(not np.array_equal(first, other) for other in others)],
+        "digest": hashlib.sha256(b"".join(np.ascontiguousarray(c[0]).tobytes() for c in replicas.values())).hexdigest(),
     }
 
 
@@ -68,33 +82,42 @@ def tf_mirrored(name: str, weights: str) -> dict:
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     with strategy.scope():
         model, size = _fine_tuned(name, weights)
-    loss, changed = _step(model, size)
+    step = _step(model, size)
     return _report(
-        {v.path: [np.asarray(r) for r in strategy.experimental_local_results(v.value)] for v in model.weights},
-        loss, changed,
+        {v.path: [np.asarray(r) for r in strategy.experimental_local_results(v.value)] for v in model.weights}, step
     )
 
 
-def jax_data_parallel(name: str, weights: str) -> dict:
+def jax_data_parallel(name: str, weights: str, process: int = 0, processes: int = 1,
+                      coordinator: str | None = None) -> dict:
     import keras
 
-    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=keras.distribution.list_devices("cpu")))
+    if coordinator is not None:
+        keras.distribution.initialize(job_addresses=coordinator, num_processes=processes, process_id=process)
+    distribution = keras.distribution.DataParallel()  # every device of every process
+    distribution.auto_shard_dataset = False  # each process passes its own share of the batch
+    keras.distribution.set_distribution(distribution)
     model, size = _fine_tuned(name, weights)
-    loss, changed = _step(model, size)
-    # DataParallel replicates every variable: one full copy (shard) per device.
-    return _report({v.path: [np.asarray(s.data) for s in v.value.addressable_shards] for v in model.weights},
-                   loss, changed)
+    step = _step(model, size, process, processes)
+    # DataParallel replicates every variable: one full copy (shard) per device, on every device.
+    report = _report({v.path: [np.asarray(s.data) for s in v.value.addressable_shards] for v in model.weights}, step)
+    report["replicas"] = min(len(v.value.sharding.device_set) for v in model.weights)
+    return report
 
 
 if __name__ == "__main__":
     mode, model_name, weights_path, out = sys.argv[1:5]
-    if mode == "jax-data-parallel":
+    if mode.startswith("jax-"):
         os.environ["KERAS_BACKEND"] = "jax"
         os.environ["JAX_PLATFORMS"] = "cpu"
-        # Two virtual CPU devices; the lowest XLA optimization level only makes compiling faster.
-        os.environ["XLA_FLAGS"] = ("--xla_force_host_platform_device_count=2 --xla_backend_optimization_level=0 "
-                                   "--xla_llvm_disable_expensive_passes=true")
+        # The lowest XLA optimization level only makes compiling faster.
+        os.environ["XLA_FLAGS"] = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+    if mode == "jax-data-parallel":
+        os.environ["XLA_FLAGS"] += " --xla_force_host_platform_device_count=2"  # two virtual CPU devices
         result = jax_data_parallel(model_name, weights_path)
+    elif mode == "jax-multi-process":
+        process_id, processes, coordinator = sys.argv[5:8]
+        result = jax_data_parallel(model_name, weights_path, int(process_id), int(processes), coordinator)
     else:
         os.environ["KERAS_BACKEND"] = "tensorflow"
         result = tf_mirrored(model_name, weights_path)
