@@ -41,9 +41,11 @@ def _fine_tuned(name: str, weights: str):
     for layer in backbone.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False
-    outputs = keras.layers.Dense(CLASSES, activation="softmax", name="new_head")(backbone.output)
+    # Logits: a loss on clipped probabilities has no gradient once the softmax saturates.
+    outputs = keras.layers.Dense(CLASSES, name="new_head")(backbone.output)
     model = keras.Model(backbone.input, outputs)
-    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="sparse_categorical_crossentropy")
+    model.compile(optimizer=keras.optimizers.SGD(0.01),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model, size
 
 
