@@ -368,3 +368,22 @@ def test_official_file_without_top(official_mirror, weight_server):
     reference = keras.applications.MobileNet(alpha=0.25, include_top=False, input_shape=(224, 224, 3),
                                              weights=str(official_mirror / "mobilenet_2_5_224_tf_no_top.h5"))
     assert_close(np.asarray(model(x, training=False)), np.asarray(reference(x, training=False)))
+
+
+@pytest.mark.parametrize(("name", "count"), [("mobilenet", 32), ("mobilenet_v2", 44)])
+def test_fetch_all_variants_gets_every_official_file(name, count, tmp_cache, tmp_path, monkeypatch, capsys):
+    from registry_core._cli import main
+
+    # The publisher gives no hash for these files, so stand-in bytes under the official
+    # names go through the same trust-on-first-use path as the real ones.
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    names = {official(name, alpha, size, top) for alpha, sizes in TABLE[name].items() for size in sizes
+             for top in (True, False)}
+    for file_name in names:
+        (mirror / file_name).write_bytes(file_name.encode())
+    monkeypatch.setenv("REGISTRY_WEIGHTS_MIRROR", mirror.as_uri() + "/")
+
+    assert main(["fetch", name, "--all-variants"]) == 0
+    assert len(names) == count
+    assert {p.name for p in tmp_cache.rglob("*.h5")} == names
