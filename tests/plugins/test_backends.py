@@ -80,6 +80,9 @@ def _randomize_constants(weights: list[np.ndarray], rng: np.random.Generator) ->
 
 def _write_case(name: str, folder: Path, rng: np.random.Generator) -> tuple[dict, np.ndarray]:
     """Write the reference's legacy `.h5` and an input batch; the case for the workers and the expected output."""
+    import tf_keras
+
+    tf_keras.utils.set_random_seed(0)  # the reference's initial weights, so a run can be repeated
     spec = registry.info(name)
     size = max(spec.min_size, SIZE)
     top = spec.flatten_top
