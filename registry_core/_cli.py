@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 import warnings
@@ -159,6 +160,16 @@ def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__
     print(f"registry: warning: {message}", file=sys.stderr)
 
 
+_FRAMEWORKS = ("keras", "tensorflow", "jax", "jaxlib", "torch")
+
+
+def _report(args: argparse.Namespace, message: str) -> None:
+    if args.debug:
+        traceback.print_exc()
+    else:
+        print(f"registry {args.command}: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None, reg: Registry | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -168,14 +179,25 @@ def main(argv: Sequence[str] | None = None, reg: Registry | None = None) -> int:
             if not args.debug:
                 warnings.showwarning = _show_warning
             return int(args.handler(args, reg))
-    except (RegistryError, OSError, ValueError) as exc:
-        if args.debug:
-            traceback.print_exc()
-        else:
-            print(f"registry {args.command}: {exc}", file=sys.stderr)
-        if isinstance(exc, LookupError) or isinstance(exc, ValueError) and not isinstance(exc, OSError):
-            return EXIT_USAGE
+    except RegistryError as exc:
+        _report(args, str(exc))
+        usage = isinstance(exc, (LookupError, ValueError)) and not isinstance(exc, OSError)
+        return EXIT_USAGE if usage else EXIT_FAILED
+    except BrokenPipeError:
+        # The reader (`| head`) has gone: not an error. Point stdout at devnull so
+        # the interpreter's own flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in _FRAMEWORKS:
+            _report(args, f"{type(exc).__name__}: {exc}. Rerun with --debug for the traceback.")
+            return EXIT_FAILED
+        _report(args, f"this command builds a model and needs Keras with a backend, but {exc.name!r} is not "
+                      "installed. Install one: pip install 'registry-core[tensorflow]' (or [jax], [torch]).")
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except Exception as exc:  # a failure inside keras or the OS: one paragraph, never a traceback
+        _report(args, f"{type(exc).__name__}: {exc}. Rerun with --debug for the traceback.")
+        return EXIT_FAILED

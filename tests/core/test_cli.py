@@ -150,3 +150,41 @@ def test_usage_errors_exit_2_without_traceback(argv, capsys):
         main(argv)
     err = capsys.readouterr().err
     assert exc.value.code == 2 and err.startswith("usage: registry") and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    (RuntimeError("inside keras"), 1),
+    (ValueError("a shape keras refused"), 1),  # not ours, so not a usage error
+    (OSError(28, "No space left on device"), 1),
+])
+def test_foreign_errors_are_one_paragraph_exit_1(error, code, reg, capsys, monkeypatch):
+    from registry_core import _cli
+
+    def boom(args, reg):
+        raise error
+
+    monkeypatch.setattr(_cli, "cmd_list", boom)
+    assert main(["list"], reg) == code
+    err = capsys.readouterr().err
+    assert err.startswith("registry list: ") and str(error) in err and "--debug" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_missing_backend_says_which_extra_to_install(reg, capsys, monkeypatch):
+    from registry_core import _cli
+
+    def needs_keras(args, reg):
+        raise ModuleNotFoundError("No module named 'keras'", name="keras")
+
+    monkeypatch.setattr(_cli, "cmd_list", needs_keras)
+    assert main(["list"], reg) == 1
+    err = capsys.readouterr().err
+    assert "'keras' is not installed" in err and "registry-core[tensorflow]" in err and "Traceback" not in err
+
+
+def test_a_closed_pipe_is_not_an_error():
+    proc = subprocess.Popen([sys.executable, "-m", "registry_core", "list", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "REGISTRY_PLUGINS": ""})
+    proc.stdout.close()  # the reader is gone before the first line, as with `| head -0`
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""
