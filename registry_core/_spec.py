@@ -7,8 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
+from urllib.parse import urlsplit
 
-from ._errors import InvalidSpecError
+from ._download import SCHEMES
+from ._errors import InvalidSpecError, UnsafeSourceError
+from ._paths import checked_name
 
 HashAlgorithm = Literal["md5", "sha256"]
 Preprocessing = Literal["caffe", "tf", "torch"]
@@ -41,10 +44,15 @@ class WeightFile:
     license: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.file_name or "/" in self.file_name or "\\" in self.file_name or self.file_name in {".", ".."}:
+        try:
+            checked_name(self.file_name)
+        except UnsafeSourceError as exc:
+            raise InvalidSpecError(str(exc)) from None
+        scheme = urlsplit(self.origin).scheme if isinstance(self.origin, str) else None
+        if scheme not in SCHEMES:
             raise InvalidSpecError(
-                f"A weight file name must be a plain base name. Received: file_name={self.file_name!r}. "
-                "Use the last component of the URL."
+                f"{self.file_name}: the origin must be an {', '.join(SCHEMES[:-1])} or {SCHEMES[-1]} URL. Received: "
+                f"origin={self.origin!r}. Give the URL the publisher serves the file from."
             )
         if (self.hash is None) != (self.hash_algorithm is None):
             raise InvalidSpecError(
@@ -150,6 +158,10 @@ class ModelSpec:
                     raise InvalidSpecError(
                         f"{self.name}: weights[{tag!r}][{variant!r}] must be a WeightFile. Received: {wf!r}."
                     )
+        if isinstance(self.aliases, str) or not all(isinstance(a, str) and a for a in self.aliases):
+            raise InvalidSpecError(
+                f"{self.name}: aliases must be a tuple of names, e.g. ('ResNet50',). Received: aliases={self.aliases!r}."
+            )
         object.__setattr__(self, "aliases", tuple(self.aliases))
         object.__setattr__(self, "formats", tuple(self.formats))
         object.__setattr__(self, "weights", _freeze(self.weights))

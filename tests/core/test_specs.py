@@ -73,6 +73,8 @@ _GOOD = dict(name="net", family="f", builder="m:f", default_size=224, min_size=3
     (dict(min_size=300), "need 1 <= min_size <= default_size"),
     (dict(min_size=0), "need 1 <= min_size <= default_size"),
     (dict(weights={"imagenet": {"top": "https://x/y.h5"}}), "must be a WeightFile"),
+    (dict(aliases="Net"), "aliases must be a tuple of names"),  # a string would give aliases N, e, t
+    (dict(aliases=("Net", "")), "aliases must be a tuple of names"),
 ])
 def test_malformed_specs_are_refused(change: dict, message: str) -> None:
     with pytest.raises(InvalidSpecError, match="Received") as exc:
@@ -83,6 +85,10 @@ def test_malformed_specs_are_refused(change: dict, message: str) -> None:
 @pytest.mark.parametrize(("kwargs", "message"), [
     (dict(file_name="a/b.h5"), "plain base name"),
     (dict(file_name=".."), "plain base name"),
+    (dict(file_name=".hidden.h5"), "plain base name"),  # the store's own rule, applied at registration
+    (dict(file_name="c:w.h5"), "plain base name"),
+    (dict(origin="ftp://x/w.h5"), "origin must be an https, http or file URL"),
+    (dict(origin="x/w.h5"), "origin must be an https, http or file URL"),
     (dict(hash="0" * 32), "give both `hash` and `hash_algorithm`"),
     (dict(hash="0" * 32, hash_algorithm="sha1"), "hash_algorithm must be one of"),
     (dict(hash="0" * 31, hash_algorithm="md5"), "32 lowercase hex digits"),
