@@ -9,6 +9,7 @@ from typing import Any
 
 from ._cli import _table
 from ._decode import CLASS_INDEX
+from ._discovery import ALLOWLIST_ENV, allowlist_from_env
 from ._errors import RegistryError
 from ._registry import Registry
 from ._spec import NO_TOP, TOP, WeightFile
@@ -31,8 +32,10 @@ def add_store_commands(sub: Any) -> None:
     q.set_defaults(handler=cmd_cache_ls)
     q = cache.add_parser("verify", help="re-hash every cached file; remove bad ones")
     q.set_defaults(handler=cmd_cache_verify)
-    q = cache.add_parser("prune", help="remove partial downloads and files no installed model uses")
+    q = cache.add_parser("prune", help="remove partial downloads and files no loaded model uses")
     q.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    q.add_argument("--force", action="store_true",
+                   help="prune even when some installed plugins are not loaded (their files go too)")
     q.set_defaults(handler=cmd_cache_prune)
     q = cache.add_parser("dir", help="print the cache directory")
     q.set_defaults(handler=cmd_cache_dir)
@@ -108,7 +111,32 @@ def cmd_cache_verify(args: argparse.Namespace, reg: Registry) -> int:
     return EXIT_FAILED if any(r.status == "bad" for r in results) else EXIT_OK
 
 
+def _unseen(reg: Registry) -> list[tuple[str, str]]:
+    """Why some installed models may be invisible to `reg` (prune would take their files), each
+    with its remedy."""
+    found = [(f"plugin {p.name} failed to load ({p.error})", f"fix or uninstall {p.name} (`registry plugins`)")
+             for p in reg.plugins() if p.error]
+    allow = allowlist_from_env()
+    if allow is not None:
+        found.append((f"{ALLOWLIST_ENV} is set ({','.join(sorted(allow)) or 'empty'}), so only the plugins it "
+                      "names are loaded", f"unset {ALLOWLIST_ENV}"))
+    held = sorted({m for p in reg.plugins() for m in p.models} - set(reg.list()))
+    if held:
+        found.append((f"models {', '.join(held)} are held back by a name clash",
+                      "uninstall one of the clashing plugins"))
+    return found
+
+
 def cmd_cache_prune(args: argparse.Namespace, reg: Registry) -> int:
+    unseen = _unseen(reg)
+    if unseen and not args.force:
+        print(
+            "registry cache prune: Refusing to prune: it removes every cached file that no loaded model "
+            f"uses, and some installed models may not be loaded: {'; '.join(why for why, _ in unseen)}. "
+            f"Their weight files would be removed. To prune safely, {' and '.join(fix for _, fix in unseen)}, "
+            "then run it again; or add --force to prune anyway.",
+            file=sys.stderr)
+        return EXIT_FAILED
     removed = reg.store.prune(keep=_known(reg), dry_run=args.dry_run)
     for path in removed:
         print(f"{'would remove' if args.dry_run else 'removed'} {path}")

@@ -13,15 +13,17 @@ from tests.loopback import Fault
 
 
 @pytest.fixture
-def reg(publish) -> Registry:
-    files = {
+def files(publish) -> dict:
+    return {
         "top": publish("cli_net.h5"),
         "no_top": publish("cli_net_notop.h5"),
         "alpha_0.5": publish("cli_net_05.h5", hashed=False),
     }
 
+
+def _plugin(files: dict, name: str = "cli_plugin") -> object:
     class Plugin:
-        __name__ = "cli_plugin"
+        __name__ = name
 
         @hookimpl
         def registry_register_models(self, register):
@@ -31,7 +33,12 @@ def reg(publish) -> Registry:
             register(ModelSpec(name="bare_net", family="test", builder="nowhere:Bare", default_size=32,
                                min_size=32, preprocessing="tf", metadata=Metadata(parameters=1)))
 
-    return Registry(plugins=[Plugin()], entry_points=False)
+    return Plugin()
+
+
+@pytest.fixture
+def reg(files) -> Registry:
+    return Registry(plugins=[_plugin(files)], entry_points=False)
 
 
 def test_fetch_top_no_top_and_all_variants(reg, tmp_cache, capsys):
@@ -99,6 +106,40 @@ def test_cache_prune(reg, tmp_cache, capsys):
     assert sorted(p.name for p in tmp_cache.iterdir() if p.is_file()) == ["cli_net.h5"]
     assert main(["cache", "prune"], reg) == 0
     assert "Nothing to prune" in capsys.readouterr().err
+
+
+class _Broken:
+    __name__ = "broken_plugin"
+
+    @hookimpl
+    def registry_register_models(self, register):
+        raise ImportError("its architecture module is missing")
+
+
+@pytest.mark.parametrize("why", ["a plugin failed", "REGISTRY_PLUGINS", "a name clash"])
+def test_cache_prune_refuses_when_some_models_are_not_loaded(reg, files, tmp_cache, monkeypatch, capsys, why):
+    main(["fetch", "cli_net"], reg)
+    (tmp_cache / "old_model.h5").write_bytes(b"no installed model uses this")
+    partial = reg
+    if why == "a plugin failed":
+        partial = Registry(plugins=[_plugin(files), _Broken()], entry_points=False)
+    elif why == "REGISTRY_PLUGINS":
+        monkeypatch.setenv("REGISTRY_PLUGINS", "cli_plugin")
+    else:
+        partial = Registry(plugins=[_plugin(files), _plugin(files, "twin_plugin")], entry_points=False)
+    capsys.readouterr()
+    for argv in (["cache", "prune"], ["cache", "prune", "--dry-run"]):
+        assert main(argv, partial) == 1
+        err = capsys.readouterr().err
+        assert "registry cache prune: Refusing to prune" in err and "--force" in err
+        assert {"a plugin failed": "plugin broken_plugin failed to load (registry_register_models failed: "
+                                   "ImportError: its architecture module is missing)",
+                "REGISTRY_PLUGINS": "REGISTRY_PLUGINS is set (cli_plugin)",
+                "a name clash": "models bare_net, cli_net are held back"}[why] in err
+    assert (tmp_cache / "old_model.h5").exists() and (tmp_cache / "cli_net.h5").exists()
+    assert main(["cache", "prune", "--force"], partial) == 0
+    assert f"removed {tmp_cache / 'old_model.h5'}" in capsys.readouterr().out
+    assert not (tmp_cache / "old_model.h5").exists()
 
 
 def test_the_cli_runs_without_keras(tmp_cache, tmp_path):
