@@ -6,6 +6,7 @@
 Importing this package never imports keras or tensorflow.
 """
 
+from ._blocks import LayerNames, pooled_head
 from ._build import BuildPlan, build_model
 from ._decode import decode_predictions
 from ._download import DownloadPolicy
@@ -16,7 +17,6 @@ from ._errors import (
     InputShapeError,
     InvalidArgumentError,
     InvalidSpecError,
-    NotImplementedYetError,
     OfflineError,
     PluginError,
     PluginLoadWarning,
@@ -45,11 +45,11 @@ __all__ = [
     "InputShapeError",
     "InvalidArgumentError",
     "InvalidSpecError",
+    "LayerNames",
     "Metadata",
     "ModelBuilder",
     "ModelSpec",
     "NO_TOP",
-    "NotImplementedYetError",
     "OfflineError",
     "PluginError",
     "PluginInfo",
@@ -71,6 +71,7 @@ __all__ = [
     "hookspec",
     "load_image",
     "plan_input",
+    "pooled_head",
     "preprocess_input",
     "registry",
 ]

@@ -35,10 +35,6 @@ class InputShapeError(InvalidArgumentError):
     """An input shape or input tensor the model cannot take."""
 
 
-class NotImplementedYetError(RegistryError, NotImplementedError):
-    """The model is registered but its architecture has not landed yet."""
-
-
 class WeightsError(RegistryError, OSError):
     """Weights could not be obtained."""
 

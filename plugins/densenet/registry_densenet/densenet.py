@@ -20,7 +20,7 @@ from keras import layers
 
 from registry_core import BuildPlan, InvalidArgumentError, build_model
 from registry_core import preprocess_input as _preprocess
-from registry_core._decode import decode_predictions
+from registry_core import decode_predictions
 
 from ._plugin import BLOCKS
 

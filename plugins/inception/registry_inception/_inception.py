@@ -17,7 +17,7 @@ from keras import layers
 
 from registry_core import BuildPlan
 from registry_core import preprocess_input as _preprocess
-from registry_core._blocks import LayerNames
+from registry_core import LayerNames
 
 Kernel = int | tuple[int, int]
 

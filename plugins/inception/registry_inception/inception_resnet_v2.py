@@ -19,8 +19,8 @@ import keras
 from keras import layers, ops
 
 from registry_core import BuildPlan, build_model
-from registry_core._blocks import pooled_head
-from registry_core._decode import decode_predictions
+from registry_core import pooled_head
+from registry_core import decode_predictions
 
 from ._inception import Kernel, Units, module_35, preprocess_input, reduction_35, stem
 

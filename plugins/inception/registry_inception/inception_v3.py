@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from registry_core import BuildPlan, build_model
-from registry_core._blocks import pooled_head
-from registry_core._decode import decode_predictions
+from registry_core import pooled_head
+from registry_core import decode_predictions
 
 from ._inception import Units, module_35, preprocess_input, reduction_35, stem
 

@@ -18,8 +18,8 @@ from keras import layers
 
 from registry_core import BuildPlan
 from registry_core import preprocess_input as _preprocess
-from registry_core._blocks import LayerNames, pooled_head
-from registry_core._decode import decode_predictions
+from registry_core import LayerNames, pooled_head
+from registry_core import decode_predictions
 
 from ._builder import build_on_grid
 from ._plugin import MOBILENET_GRID

@@ -16,7 +16,7 @@ from typing import Any
 from keras import layers
 
 from registry_core import BuildPlan
-from registry_core._blocks import LayerNames, pooled_head
+from registry_core import LayerNames, pooled_head
 
 # The converted TF-slim checkpoints were trained with these BN settings.
 _BN = {"momentum": 0.9997, "epsilon": 1e-3}

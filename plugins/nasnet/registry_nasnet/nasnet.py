@@ -8,7 +8,7 @@ import keras
 
 from registry_core import build_model
 from registry_core import preprocess_input as _preprocess
-from registry_core._decode import decode_predictions
+from registry_core import decode_predictions
 
 from ._nasnet import nasnet_body
 from ._rules import check_static_size

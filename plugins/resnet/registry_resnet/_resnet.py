@@ -27,7 +27,7 @@ from typing import Any
 from keras import layers
 
 from registry_core import BuildPlan, build_model
-from registry_core._blocks import LayerNames
+from registry_core import LayerNames
 
 from ._grouped import GroupSum
 from ._plugin import BLOCKS

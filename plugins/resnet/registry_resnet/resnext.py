@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry_core import preprocess_input as _preprocess
-from registry_core._decode import decode_predictions
+from registry_core import decode_predictions
 
 from ._resnet import NEXT, build
 

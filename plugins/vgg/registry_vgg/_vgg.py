@@ -15,7 +15,7 @@ from typing import Any
 from keras import layers
 
 from registry_core import BuildPlan
-from registry_core._blocks import LayerNames, pooled_head
+from registry_core import LayerNames, pooled_head
 
 _WIDTHS = (64, 128, 256, 512, 512)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from registry_core import build_model
 from registry_core import preprocess_input as _preprocess
-from registry_core._decode import decode_predictions
+from registry_core import decode_predictions
 
 from ._vgg import vgg_body
 

@@ -19,8 +19,8 @@ from keras import layers
 
 from registry_core import BuildPlan, build_model
 from registry_core import preprocess_input as _preprocess
-from registry_core._blocks import LayerNames, pooled_head
-from registry_core._decode import decode_predictions
+from registry_core import LayerNames, pooled_head
+from registry_core import decode_predictions
 
 __all__ = ["Xception", "decode_predictions", "preprocess_input"]
 
