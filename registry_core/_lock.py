@@ -53,6 +53,9 @@ def entry_lock(paths: EntryPaths, notify: Callable[[str], None], *, blocking: bo
             lock.acquire()
     except Timeout:
         raise
+    except NotImplementedError:  # filelock < 3.20 on a filesystem without flock (ENOSYS)
+        yield False
+        return
     except OSError as exc:
         if exc.errno not in (errno.ENOLCK, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EROFS, errno.EACCES):
             raise

@@ -190,20 +190,29 @@ def test_a_silent_host_is_given_up_on_when_the_budget_is_spent(tmp_cache):
 
 
 class _NoLocks:
+    """A filesystem without locks, as filelock reports it: ENOLCK, or (before 3.20) NotImplementedError."""
+
+    error: Exception = OSError(errno.ENOLCK, "No locks available")
+
     def __init__(self, *args, **kwargs):
         pass
 
     def acquire(self, *args, **kwargs):
-        raise OSError(errno.ENOLCK, "No locks available")
+        raise self.error
 
 
+class _NoFlock(_NoLocks):
+    error = NotImplementedError("FileSystem does not appear to support flock; use SoftFileLock instead")
+
+
+@pytest.mark.parametrize("lock_class", [_NoLocks, _NoFlock], ids=["ENOLCK", "NotImplementedError"])
 def test_without_locks_each_process_uses_a_private_temporary_file(store, publish, weight_server, tmp_cache,
-                                                                   monkeypatch):
-    monkeypatch.setattr("registry_core._lock.FileLock", _NoLocks)
+                                                                   monkeypatch, lock_class):
+    monkeypatch.setattr("registry_core._lock.FileLock", lock_class)
     data = os.urandom(SIZE)
-    wf = publish("nfs.h5", data)
-    weight_server.fail("nfs.h5", Fault(drop_after=60_000))
+    wf = publish(f"nfs_{lock_class.__name__}.h5", data)
+    weight_server.fail(wf.file_name, Fault(drop_after=60_000))
     assert store.fetch(wf).read_bytes() == data
-    second = weight_server.log("nfs.h5")[1]
+    second = weight_server.log(wf.file_name)[1]
     assert second.range is None, "a private temporary file is never resumed"
-    assert not EntryPaths(tmp_cache, "nfs.h5").partial.exists() and _leftovers(tmp_cache) == []
+    assert not EntryPaths(tmp_cache, wf.file_name).partial.exists() and _leftovers(tmp_cache) == []
