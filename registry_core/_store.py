@@ -232,17 +232,15 @@ class WeightStore:
             os.close(fd)
             target, resume_record = Path(name), None
         try:
-            for _ in range(2):  # a resumed transfer failing its hash is retried once from zero
+            for attempt in (1, 2):  # a resumed transfer failing its hash is retried once from zero
                 got = download(source.url, target, name=wf.file_name, algorithm=algorithm, size=wf.size,
                                policy=self.policy, budget=budget, resume_record=resume_record)
                 if expected is None or got.digest == expected.digest:
                     break
                 discard(target, resume_record)
-                if not got.resumed_from:
+                if attempt == 2 or not got.resumed_from:
                     raise _mismatch(f"{source.url} served {wf.file_name} with {algorithm} {got.digest}, "
                                     f"expected {expected.digest}", source.url, expected.digest, got.digest)
-            else:
-                raise SourceFailed("the file failed its hash twice")
             os.replace(target, paths.final)
             _fsync_dir(paths.root)
             self._remember(paths, expected, algorithm, got.digest)

@@ -116,6 +116,22 @@ def test_flipped_bytes_are_refused(store, publish, weight_server, tmp_cache, siz
     assert store.fetch(wf).read_bytes() == data
 
 
+def test_a_wrong_file_is_refused_even_when_both_passes_resumed(store, publish, weight_server, tmp_cache):
+    data = os.urandom(SIZE)
+    wf = publish("resumed_twice.h5", data)
+    weight_server.fail(wf.file_name, Fault(drop_after=50_000))
+    with pytest.raises(DownloadError):  # leaves a partial file to resume
+        WeightStore(policy=DownloadPolicy(attempts=1)).fetch(wf)
+    wrong = data[:150_000] + bytes(SIZE - 150_000)
+    # the resume fails its hash; the pass from zero drops and resumes, and fails its hash too
+    weight_server.fail(wf.file_name, Fault(body=wrong), Fault(body=wrong, drop_after=100_000), Fault(body=wrong))
+    with pytest.raises(ChecksumMismatchError) as info:
+        store.fetch(wf)
+    assert (info.value.url, info.value.expected) == (wf.origin, wf.hash)
+    assert [r.range for r in weight_server.log(wf.file_name)] == [None, "bytes=50000-", None, "bytes=100000-"]
+    assert not (tmp_cache / wf.file_name).exists() and _leftovers(tmp_cache) == []
+
+
 def test_a_truncated_file_is_refused(store, publish, weight_server, tmp_cache):
     data = os.urandom(SIZE)
     wf = publish("truncated.h5", data)
