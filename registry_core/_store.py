@@ -108,7 +108,6 @@ class WeightStore:
         if self._recorded(paths, self._expected(weight_file, paths)):
             return paths.final
         is_offline = offline()
-        sources = self._sources(weight_file, is_offline)
         paths.ensure()
         with entry_lock(paths, _progress.notify) as locked:
             expected = self._expected(weight_file, paths)  # the holder we waited for may have pinned it
@@ -124,6 +123,8 @@ class WeightStore:
                         "forbids fetching it again; unset REGISTRY_OFFLINE, or copy an intact file there."
                     )
                 _progress.notify(f"{paths.final} changed since it was verified ({problem}); fetching it again.")
+            # only now: a misconfigured mirror or plugin source must not break a file already here
+            sources = self._sources(weight_file, is_offline)
             return self._transfer(weight_file, paths, expected, sources, locked, is_offline)
 
     @staticmethod

@@ -246,6 +246,18 @@ def test_unsupported_mirror_scheme_is_refused(store, publish, monkeypatch):
         store.fetch(publish("w_mirror_scheme.h5"))
 
 
+@pytest.mark.parametrize("offline", ["0", "1"])
+def test_a_cached_file_without_its_record_is_served_whatever_the_mirror_says(store, publish, weight_server,
+                                                                              tmp_cache, monkeypatch, offline):
+    wf = publish("copied_cache.h5")
+    store.fetch(wf)
+    EntryPaths(tmp_cache, "copied_cache.h5").record.unlink()  # a cache directory copied without .registry
+    monkeypatch.setenv("REGISTRY_WEIGHTS_MIRROR", "ftp://mirror.invalid/weights")
+    monkeypatch.setenv("REGISTRY_OFFLINE", offline)
+    assert store.fetch(wf) == tmp_cache / "copied_cache.h5"
+    assert weight_server.count("copied_cache.h5") == 1
+
+
 def test_progress_notes_follow_registry_progress(store, publish, weight_server, monkeypatch, capsys):
     from tests.loopback import Fault
 
