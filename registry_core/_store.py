@@ -39,6 +39,7 @@ from ._spec import WeightFile
 
 MIRROR_ENV = "REGISTRY_WEIGHTS_MIRROR"
 OFFLINE_ENV = "REGISTRY_OFFLINE"
+_KERAS_CACHE = "Keras' cache"
 #: Private temporary files older than this are leftovers of dead processes.
 STALE_TEMP_SECONDS = 24 * 3600
 
@@ -117,12 +118,13 @@ class WeightStore:
                 problem = self._check_existing(paths, weight_file, expected)
                 if problem is None:
                     return paths.final
+                state = self._state(paths, expected)
                 if is_offline:
                     raise ChecksumMismatchError(
-                        f"{paths.final} changed since it was verified: {problem}. REGISTRY_OFFLINE=1 "
-                        "forbids fetching it again; unset REGISTRY_OFFLINE, or copy an intact file there."
+                        f"{paths.final} {state}: {problem}. {OFFLINE_ENV}=1 forbids fetching a verified copy; "
+                        f"unset {OFFLINE_ENV}, or copy an intact file there."
                     )
-                _progress.notify(f"{paths.final} changed since it was verified ({problem}); fetching it again.")
+                _progress.notify(f"{paths.final} {state} ({problem}); replacing it with a verified copy.")
             # only now: a misconfigured mirror or plugin source must not break a file already here
             sources = self._sources(weight_file, is_offline)
             return self._transfer(weight_file, paths, expected, sources, locked, is_offline)
@@ -160,6 +162,14 @@ class WeightStore:
         return None
 
     @staticmethod
+    def _state(paths: EntryPaths, expected: _Expected | None) -> str:
+        """How a cached file that failed its check came to be there, for messages."""
+        if paths.record.exists():
+            return "changed since it was verified"
+        against = "the published hash" if expected is None or expected.pinned else "its first-use pin"
+        return f"has no verification record and does not match {against}"
+
+    @staticmethod
     def _remember(paths: EntryPaths, expected: _Expected | None, algorithm: str, digest: str) -> None:
         """Pin a first use, then record the verified file's stat."""
         if expected is None:
@@ -174,7 +184,7 @@ class WeightStore:
         found: list[_Source | SourceFailed] = []
         keras_copy = _paths.keras_models_dir() / wf.file_name
         if wf.hash is not None and keras_copy.is_file():
-            found.append(_Source("Keras' cache", keras_copy.resolve().as_uri()))
+            found.append(_Source(_KERAS_CACHE, keras_copy.resolve().as_uri()))
         mirror = os.environ.get(MIRROR_ENV, "").strip()
         if mirror:
             url = f"{mirror.rstrip('/')}/{urllib.parse.quote(wf.file_name)}"
@@ -206,22 +216,23 @@ class WeightStore:
     def _transfer(self, wf: WeightFile, paths: EntryPaths, expected: _Expected | None,
                   sources: list[_Source | SourceFailed], locked: bool, is_offline: bool) -> Path:
         budget = Budget(self.policy.budget)
-        failures: list[tuple[str, Exception]] = []
+        failures: list[tuple[_Source | None, Exception]] = []
         for source in sources:
             if isinstance(source, SourceFailed):
-                failures.append(("", source))
+                failures.append((None, source))
                 continue
             try:
                 path = self._from_source(source, wf, paths, expected, locked, budget)
             except (SourceFailed, ChecksumMismatchError) as exc:
-                failures.append((f"{source.label} {source.url}", exc))
+                failures.append((source, exc))
                 continue
-            for where, exc in failures:
-                if isinstance(exc, ChecksumMismatchError):
-                    warnings.warn(f"{where} served a corrupted or tampered {wf.file_name} ({exc}); "
-                                  f"it was refused and {source.label} used instead.", UserWarning, stacklevel=3)
+            for failed, exc in failures:
+                if failed is not None and isinstance(exc, ChecksumMismatchError):
+                    warnings.warn(f"{failed.label} {failed.url} served a corrupted or tampered {wf.file_name} "
+                                  f"({exc}); it was refused and {source.label} used instead.",
+                                  UserWarning, stacklevel=3)
             return path
-        raise self._failure(wf, paths, failures, is_offline)
+        raise self._failure(wf, paths, expected, failures, is_offline)
 
     def _from_source(self, source: _Source, wf: WeightFile, paths: EntryPaths, expected: _Expected | None,
                      locked: bool, budget: Budget) -> Path:
@@ -256,16 +267,16 @@ class WeightStore:
             if not locked:
                 target.unlink(missing_ok=True)
 
-    def _failure(self, wf: WeightFile, paths: EntryPaths, failures: list[tuple[str, Exception]],
-                 is_offline: bool) -> Exception:
-        tried = "; ".join(f"{where}: {exc}" if where else str(exc) for where, exc in failures)
-        mismatches = [exc for _, exc in failures if isinstance(exc, ChecksumMismatchError)]
-        if mismatches:
-            first = mismatches[0]
+    def _failure(self, wf: WeightFile, paths: EntryPaths, expected: _Expected | None,
+                 failures: list[tuple[_Source | None, Exception]], is_offline: bool) -> Exception:
+        tried = "; ".join(f"{s.label} {s.url}: {exc}" if s else str(exc) for s, exc in failures)
+        mismatched = [(s, exc) for s, exc in failures if s is not None and isinstance(exc, ChecksumMismatchError)]
+        if mismatched:
+            fixes = dict.fromkeys(_remedy(s, wf, paths, expected) for s, _ in mismatched)
+            first = mismatched[0][1]
             return _mismatch(
-                f"No source gave an intact {wf.file_name}; every file was refused and removed. Tried: {tried}. "
-                "A source serving a different file is corrupted or tampered with: fix or unset "
-                f"{MIRROR_ENV} if it is one of them, or report it to the plugin's authors.",
+                f"No source gave an intact {wf.file_name}: every copy failed its hash check, and none was "
+                f"kept in the cache. Tried: {tried}. To fix it: {'; '.join(fixes)}.",
                 first.url, first.expected, first.actual)
         remedy = (
             f"run `registry fetch` for the model on a machine with network access and copy its cache "
@@ -374,6 +385,20 @@ def _mismatch(message: str, url: str, expected: str, actual: str) -> ChecksumMis
     error = ChecksumMismatchError(message)
     error.url, error.expected, error.actual = url, expected, actual  # type: ignore[attr-defined]
     return error
+
+
+def _remedy(source: _Source, wf: WeightFile, paths: EntryPaths, expected: _Expected | None) -> str:
+    """What to do about `source` serving a file that fails its hash."""
+    if source.label == _KERAS_CACHE:
+        return f"delete the bad copy {_paths.keras_models_dir() / wf.file_name} from Keras' cache"
+    if source.label == "mirror":
+        return f"replace the mirror's copy, or unset {MIRROR_ENV}"
+    if source.label != "origin":
+        return f"report {source.label} to its plugin's authors"
+    if expected is not None and not expected.pinned:
+        return (f"the origin now serves a file other than the one pinned on first use; if you trust the "
+                f"new one, delete the pin {paths.pin} and fetch again")
+    return "the origin serves a file that does not match the published hash: report it to the plugin's authors"
 
 
 def _checked_url(url: str, what: str) -> str:

@@ -21,6 +21,7 @@ from registry_core import (
 from registry_core import _hashing, _progress
 from registry_core._paths import EntryPaths, checked_name
 from registry_core._store import WeightStore
+from tests.loopback import Fault
 
 
 @pytest.fixture
@@ -73,6 +74,24 @@ def test_an_edited_file_is_refused_offline(store, publish, weight_server, monkey
     with pytest.raises(ChecksumMismatchError, match="changed since it was verified.*REGISTRY_OFFLINE"):
         store.fetch(wf)
     assert weight_server.count("edited_offline.h5") == 1
+
+
+@pytest.mark.parametrize("hashed", [True, False], ids=["published-hash", "first-use-pin"])
+def test_a_hand_placed_file_is_not_said_to_have_changed(store, publish, weight_server, tmp_cache, monkeypatch,
+                                                         capsys, hashed):
+    wf = publish(f"hand_placed_{hashed}.h5", hashed=hashed)
+    store.fetch(wf)
+    EntryPaths(tmp_cache, wf.file_name).record.unlink()
+    (tmp_cache / wf.file_name).write_bytes(b"x" * wf.size)  # copied there by hand, never verified
+    against = "the published hash" if hashed else "its first-use pin"
+    monkeypatch.setenv("REGISTRY_OFFLINE", "1")
+    with pytest.raises(ChecksumMismatchError, match=f"has no verification record and does not match {against}"):
+        store.fetch(wf)
+    monkeypatch.setenv("REGISTRY_OFFLINE", "0")
+    monkeypatch.setenv("REGISTRY_PROGRESS", "1")
+    store.fetch(wf)
+    assert f"has no verification record and does not match {against}" in capsys.readouterr().err
+    assert weight_server.count(wf.file_name) == 2
 
 
 def test_a_touched_intact_file_is_rehashed_once(store, publish, weight_server, count_hashing):
@@ -188,6 +207,20 @@ def test_a_bad_copy_in_keras_cache_is_refused(store, publish, weight_server):
     assert weight_server.count("bad_keras.h5") == 1
 
 
+def test_a_bad_copy_in_keras_cache_is_named_and_left_alone(store, publish, weight_server):
+    wf = publish("bad_keras_only.h5")
+    weight_server.fail(wf.file_name, Fault(status=404))
+    copy = Path(os.environ["KERAS_HOME"]) / "models" / wf.file_name
+    copy.parent.mkdir()
+    copy.write_bytes(bytes(wf.size))
+    with pytest.raises(ChecksumMismatchError) as info:
+        store.fetch(wf)
+    message = str(info.value)
+    assert "none was kept in the cache" in message and "removed" not in message
+    assert f"delete the bad copy {copy} from Keras' cache" in message
+    assert copy.exists(), "Keras' cache is never changed"
+
+
 def test_keras_cache_is_not_trusted_for_files_without_a_published_hash(store, publish, weight_server):
     wf = publish("unhashed_keras.h5", hashed=False)
     keras_models = Path(os.environ["KERAS_HOME"]) / "models"
@@ -259,8 +292,6 @@ def test_a_cached_file_without_its_record_is_served_whatever_the_mirror_says(sto
 
 
 def test_progress_notes_follow_registry_progress(store, publish, weight_server, monkeypatch, capsys):
-    from tests.loopback import Fault
-
     wf = publish("chatty.h5")
     weight_server.fail("chatty.h5", Fault(status=503))
     store.fetch(wf)
