@@ -21,22 +21,22 @@ from pathlib import Path
 class Record:
     """A verification of one cached file.
 
-    `pinned` is True when `digest` is the publisher's hash, False when it is
-    the store's own pin from the first verified download.
+    `published` is True when `digest` is the publisher's hash, False when it
+    is the store's own pin from the first verified download.
     """
 
     algorithm: str
     digest: str
-    pinned: bool
+    published: bool
     size: int
     mtime_ns: int
     inode: int
     ctime_ns: int
 
     @classmethod
-    def of(cls, path: Path, algorithm: str, digest: str, pinned: bool) -> Record:
+    def of(cls, path: Path, algorithm: str, digest: str, published: bool) -> Record:
         st = path.stat()
-        return cls(algorithm, digest, pinned, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+        return cls(algorithm, digest, published, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
     def matches(self, st: os.stat_result) -> bool:
         """Whether `st` is the stat this record was taken from."""
@@ -56,7 +56,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def read_record(path: Path) -> Record | None:
-    """The record at `path`; None when missing or unreadable (the file is then re-verified)."""
+    """The record at `path`; None when missing, unreadable or of another layout (the file is then
+    re-verified)."""
     try:
         return Record(**json.loads(path.read_text(encoding="utf8")))
     except (OSError, ValueError, TypeError):

@@ -53,7 +53,7 @@ def offline() -> bool:
 class _Expected:
     algorithm: str
     digest: str
-    pinned: bool  # the publisher's hash, not our first-use pin
+    published: bool  # the publisher's hash, not our first-use pin
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,19 @@ class _Source:
 
 @dataclass(frozen=True)
 class CachedFile:
-    """One file in the cache, as `registry cache ls` shows it."""
+    """One file in the cache, as `registry cache ls` shows it.
+
+    `digest` is the publisher's hash when `published`, else the store's
+    first-use pin (None when neither is known); `verified` says the file is
+    unchanged since it was last checked against it.
+    """
 
     file_name: str
     path: Path
     size: int
     algorithm: str | None
     digest: str | None
-    pinned: bool
+    published: bool
     verified: bool
 
     def as_dict(self) -> dict[str, Any]:
@@ -166,7 +171,7 @@ class WeightStore:
         """How a cached file that failed its check came to be there, for messages."""
         if paths.record.exists():
             return "changed since it was verified"
-        against = "the published hash" if expected is None or expected.pinned else "its first-use pin"
+        against = "the published hash" if expected is None or expected.published else "its first-use pin"
         return f"has no verification record and does not match {against}"
 
     @staticmethod
@@ -176,7 +181,7 @@ class WeightStore:
             write_pin(paths.pin, digest)
         with contextlib.suppress(OSError):  # a read-only cache still serves; it just re-hashes
             write_record(paths.record, Record.of(paths.final, algorithm, digest,
-                                                 pinned=expected is not None and expected.pinned))
+                                                 published=expected is not None and expected.published))
 
     # -- sources -------------------------------------------------------------------
     def _sources(self, wf: WeightFile, is_offline: bool) -> list[_Source | SourceFailed]:
@@ -310,7 +315,7 @@ class WeightStore:
             pin = read_pin(paths.pin)
             if record is not None:
                 out.append(CachedFile(name, paths.final, st.st_size, record.algorithm, record.digest,
-                                      record.pinned, record.matches(st)))
+                                      record.published, record.matches(st)))
             else:
                 out.append(CachedFile(name, paths.final, st.st_size, _hashing.PIN_ALGORITHM if pin else None,
                                       pin, False, False))
@@ -327,7 +332,7 @@ class WeightStore:
                 expected = self._expected(known.get(name), paths)
                 record = read_record(paths.record)
                 if expected is None and record is not None:
-                    expected = _Expected(record.algorithm, record.digest, record.pinned)
+                    expected = _Expected(record.algorithm, record.digest, record.published)
                 if expected is None:
                     results.append(Verification(name, "unknown", "no published hash, pin or record to check"))
                     continue
@@ -395,7 +400,7 @@ def _remedy(source: _Source, wf: WeightFile, paths: EntryPaths, expected: _Expec
         return f"replace the mirror's copy, or unset {MIRROR_ENV}"
     if source.label != "origin":
         return f"report {source.label} to its plugin's authors"
-    if expected is not None and not expected.pinned:
+    if expected is not None and not expected.published:
         return (f"the origin now serves a file other than the one pinned on first use; if you trust the "
                 f"new one, delete the pin {paths.pin} and fetch again")
     return "the origin serves a file that does not match the published hash: report it to the plugin's authors"

@@ -235,7 +235,7 @@ def test_trust_on_first_use_pins_the_first_download(store, publish, weight_serve
     wf = publish("mobilenet_like.h5", first, hashed=False, sized=False)
     path = store.fetch(wf)
     [entry] = store.entries()
-    assert (entry.algorithm, entry.digest, entry.pinned) == ("sha256", hashlib.sha256(first).hexdigest(), False)
+    assert (entry.algorithm, entry.digest, entry.published) == ("sha256", hashlib.sha256(first).hexdigest(), False)
     path.unlink()
     weight_server.serve("mobilenet_like.h5", os.urandom(40_000))  # the origin now serves something else
     with pytest.raises(ChecksumMismatchError, match="sha256") as info:
@@ -343,8 +343,8 @@ def test_entries_verify_and_prune(store, publish, tmp_cache):
     partial = EntryPaths(tmp_cache, "interrupted.h5").partial
     partial.write_bytes(b"half")
     entries = {e.file_name: e for e in store.entries()}
-    assert entries["kept.h5"].pinned and entries["kept.h5"].algorithm == "md5"
-    assert not entries["first_use.h5"].pinned and entries["first_use.h5"].algorithm == "sha256"
+    assert entries["kept.h5"].published and entries["kept.h5"].algorithm == "md5"
+    assert not entries["first_use.h5"].published and entries["first_use.h5"].algorithm == "sha256"
     assert entries["stray.bin"].digest is None
 
     (tmp_cache / "kept.h5").write_bytes(b"tampered")

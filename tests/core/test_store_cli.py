@@ -74,12 +74,14 @@ def test_cache_ls_shows_trust(reg, tmp_cache, capsys):
     capsys.readouterr()
     assert main(["cache", "ls"], reg) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
-    assert "pinned" in lines["cli_net.h5"] and "unpinned" not in lines["cli_net.h5"]
-    assert "unpinned (first use)" in lines["cli_net_05.h5"] and "sha256" in lines["cli_net_05.h5"]
+    assert "md5" in lines["cli_net.h5"] and "published hash" in lines["cli_net.h5"]
+    assert "sha256" in lines["cli_net_05.h5"] and "first-use pin" in lines["cli_net_05.h5"]
+    assert "published" not in lines["cli_net_05.h5"] and "changed" not in lines["cli_net_05.h5"]
     assert "cli_net/imagenet/alpha_0.5" in lines["cli_net_05.h5"]
     assert main(["cache", "ls", "--json"], reg) == 0
     data = {e["file_name"]: e for e in json.loads(capsys.readouterr().out)}
-    assert data["cli_net_05.h5"]["pinned"] is False and data["cli_net.h5"]["pinned"] is True
+    assert data["cli_net_05.h5"]["published"] is False and data["cli_net.h5"]["published"] is True
+    assert data["cli_net_05.h5"]["verified"] is True and "pinned" not in data["cli_net_05.h5"]
     assert data["cli_net.h5"]["used_by"] == ["cli_net/imagenet/top"]
 
 
