@@ -25,9 +25,10 @@ def store(tmp_cache) -> WeightStore:
 
 
 @pytest.fixture
-def publish(weight_server) -> Publish:
+def publish(weight_server, tmp_cache) -> Publish:
     """`publish(name, data=None, hashed=True, sized=True)`: serve `data` (random
-    bytes by default) and return its `WeightFile` (md5 and size as published)."""
+    bytes by default) and return its `WeightFile` (md5 and size as published).
+    It brings `tmp_cache`, so no test fetches into the user's real cache."""
 
     def make(name: str, data: bytes | None = None, *, hashed: bool = True, sized: bool = True) -> WeightFile:
         data = os.urandom(200_000) if data is None else data
