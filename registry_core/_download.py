@@ -10,8 +10,9 @@ checks the digest and publishes. Over http(s) it:
   backoff (honouring `Retry-After`), at most `DownloadPolicy.attempts` times;
 - fails at once on other statuses (403, 404, ...) and on a body whose
   length disagrees with the expected size, `Content-Length` or the cap;
-- gives up when the fetch's `Budget` (seconds without progress) is spent,
-  so an unreachable network fails in seconds.
+- gives up when its share of the fetch's `Budget` (seconds without
+  progress) is spent, so an unreachable network fails in seconds and a
+  black-holed mirror leaves time for the origin.
 
 `file://` URLs (air-gapped mirrors, Keras' cache) are copied with the same
 checks.
@@ -49,17 +50,39 @@ class DownloadPolicy:
 
 
 class Budget:
-    """Seconds a fetch may spend without receiving a byte, across all its sources."""
+    """Seconds a fetch may spend without receiving a byte, shared fairly by its sources.
+
+    Each network source, in its turn (`start`), may go without a byte for an
+    equal share of what is left among the sources still to try, so a mirror
+    that accepts connections and never answers cannot starve the origin; the
+    whole fetch still ends within `seconds` of its last byte.
+    """
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
+        self.seconds = self.share = seconds
+        self._shared = False
         self.touch()
 
+    def start(self, sources_left: int) -> None:
+        """Begin a source's turn; `sources_left` counts it and the network sources after it."""
+        self._shared = sources_left > 1
+        self.share = max(0.0, self._deadline - time.monotonic()) / max(1, sources_left)
+        self._turn_deadline = time.monotonic() + self.share
+
     def touch(self) -> None:
-        self._deadline = time.monotonic() + self.seconds
+        """A byte arrived: the fetch and this source's turn start counting afresh."""
+        now = time.monotonic()
+        self._deadline = now + self.seconds
+        self._turn_deadline = now + self.share
 
     def remaining(self) -> float:
-        return self._deadline - time.monotonic()
+        return min(self._deadline, self._turn_deadline) - time.monotonic()
+
+    def spent(self) -> str:
+        """Which limit ran out, for messages."""
+        if self._shared:
+            return f"its share ({self.share:.1f} s) of the time budget of {self.seconds:g} s without progress is spent"
+        return f"the time budget of {self.seconds:g} s without progress is spent"
 
 
 class SourceFailed(Exception):
@@ -106,9 +129,8 @@ def download(url: str, target: Path, *, name: str, algorithm: str, size: int | N
                 wait = min(policy.backoff * 2 ** (attempt - 1), policy.max_backoff)
                 wait = max(wait, exc.retry_after or 0.0)
                 if wait >= budget.remaining():
-                    raise SourceFailed(
-                        f"{exc.reason}; giving up: the time budget of {policy.budget:g} s without progress "
-                        f"is spent (attempt {attempt} of {policy.attempts})", retryable=True) from None
+                    raise SourceFailed(f"{exc.reason}; giving up: {budget.spent()} (attempt {attempt} of "
+                                       f"{policy.attempts})", retryable=True) from None
                 notify(f"{name}: {exc.reason}; retrying in {wait:.1f} s (attempt {attempt + 1} of {policy.attempts}).")
                 time.sleep(wait)
     raise AssertionError("unreachable: the loop returns or raises")
@@ -168,7 +190,8 @@ def _request(session: Any, url: str, target: Path, have: int, validator: str | N
     headers = {"Accept-Encoding": "identity", "User-Agent": "registry-core"}
     if have:
         headers.update({"Range": f"bytes={have}-", "If-Range": validator or ""})
-    timeout = (max(0.05, min(policy.connect_timeout, budget.remaining())), policy.read_timeout)
+    left = budget.remaining()  # a silent server is given up on when the budget is, not after read_timeout
+    timeout = (max(0.05, min(policy.connect_timeout, left)), max(0.05, min(policy.read_timeout, left)))
     try:
         response = session.get(url, headers=headers, stream=True, timeout=timeout)
     except (requests.ConnectionError, requests.Timeout) as exc:

@@ -222,10 +222,12 @@ class WeightStore:
                   sources: list[_Source | SourceFailed], locked: bool, is_offline: bool) -> Path:
         budget = Budget(self.policy.budget)
         failures: list[tuple[_Source | None, Exception]] = []
-        for source in sources:
+        networked = [isinstance(s, _Source) and scheme_of(s.url) != "file" for s in sources]
+        for i, source in enumerate(sources):
             if isinstance(source, SourceFailed):
                 failures.append((None, source))
                 continue
+            budget.start(sum(networked[i:]))
             try:
                 path = self._from_source(source, wf, paths, expected, locked, budget)
             except (SourceFailed, ChecksumMismatchError) as exc:

@@ -205,6 +205,21 @@ def test_a_silent_host_is_given_up_on_when_the_budget_is_spent(tmp_cache):
         assert time.monotonic() - start < 5
 
 
+def test_a_black_holed_mirror_leaves_the_origin_its_share_of_the_budget(publish, weight_server, tmp_cache,
+                                                                        monkeypatch):
+    wf = publish("black_holed.h5")
+    weight_server.fail(wf.file_name, Fault(status=503))  # the origin needs a retry, not just one try
+    with socket.socket() as silent:  # accepts connections (backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        monkeypatch.setenv("REGISTRY_WEIGHTS_MIRROR", f"http://127.0.0.1:{silent.getsockname()[1]}/")
+        policy = DownloadPolicy(attempts=4, backoff=0.05, budget=2.0, read_timeout=5.0)
+        start = time.monotonic()
+        assert WeightStore(policy=policy).fetch(wf).exists()
+        assert time.monotonic() - start < policy.budget
+    assert [r.status for r in weight_server.log(wf.file_name)] == [503, 200]
+
+
 class _NoLocks:
     """A filesystem without locks, as filelock reports it: ENOLCK, or (before 3.20) NotImplementedError."""
 
