@@ -171,7 +171,8 @@ class WeightStore:
         """How a cached file that failed its check came to be there, for messages."""
         if paths.record.exists():
             return "changed since it was verified"
-        against = "the published hash" if expected is None or expected.published else "its first-use pin"
+        against = ("the published size" if expected is None  # with no hash, only the size can fail
+                   else "the published hash" if expected.published else "its first-use pin")
         return f"has no verification record and does not match {against}"
 
     @staticmethod

@@ -76,14 +76,15 @@ def test_an_edited_file_is_refused_offline(store, publish, weight_server, monkey
     assert weight_server.count("edited_offline.h5") == 1
 
 
-@pytest.mark.parametrize("hashed", [True, False], ids=["published-hash", "first-use-pin"])
+@pytest.mark.parametrize("against", ["the published hash", "its first-use pin", "the published size"])
 def test_a_hand_placed_file_is_not_said_to_have_changed(store, publish, weight_server, tmp_cache, monkeypatch,
-                                                         capsys, hashed):
-    wf = publish(f"hand_placed_{hashed}.h5", hashed=hashed)
+                                                         capsys, against):
+    wf = publish(f"hand_placed_{against.split()[-1]}.h5", hashed=against == "the published hash")
     store.fetch(wf)
     EntryPaths(tmp_cache, wf.file_name).record.unlink()
-    (tmp_cache / wf.file_name).write_bytes(b"x" * wf.size)  # copied there by hand, never verified
-    against = "the published hash" if hashed else "its first-use pin"
+    if against == "the published size":
+        EntryPaths(tmp_cache, wf.file_name).pin.unlink()
+    (tmp_cache / wf.file_name).write_bytes(b"x" * (wf.size - 1))  # copied there by hand, never verified
     monkeypatch.setenv("REGISTRY_OFFLINE", "1")
     with pytest.raises(ChecksumMismatchError, match=f"has no verification record and does not match {against}"):
         store.fetch(wf)
