@@ -320,8 +320,24 @@ def _copy(url: str, target: Path, *, name: str, algorithm: str, size: int | None
     if actual > policy.max_size:
         raise SourceFailed(f"{source} has {actual:,} bytes, more than the cap of {policy.max_size:,}")
     digest = _hashing.new_hash(algorithm)
-    with open(source, "rb") as src:
-        written = _pour(iter(lambda: src.read(policy.chunk), b""), target, 0, digest, name, actual)
+    try:
+        src = open(source, "rb")
+    except OSError as exc:  # a directory, no permission: the next source is tried
+        raise SourceFailed(f"cannot read {source} ({exc.strerror})") from None
+    with src:
+        written = _pour(_file_blocks(src, source, policy.chunk), target, 0, digest, name, actual)
     if written != actual:
         raise SourceFailed(f"{source} shrank while being copied")
     return Downloaded(digest.hexdigest(), written, 0)
+
+
+def _file_blocks(src: Any, source: Path, chunk: int) -> Iterator[bytes]:
+    """Blocks of a source file; its read errors are the source's failure, not the cache's."""
+    while True:
+        try:
+            block = src.read(chunk)
+        except OSError as exc:
+            raise SourceFailed(f"reading {source} failed ({exc.strerror})") from None
+        if not block:
+            return
+        yield block

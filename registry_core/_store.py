@@ -16,12 +16,13 @@ filesystems) each process downloads to a private temporary file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 import time
 import urllib.parse
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -30,7 +31,14 @@ from filelock import Timeout
 
 from . import _hashing, _paths, _progress
 from ._download import SCHEMES, Budget, DownloadPolicy, SourceFailed, discard, download, scheme_of
-from ._errors import ChecksumMismatchError, DownloadError, OfflineError, UnsafeSourceError
+from ._errors import (
+    ChecksumMismatchError,
+    DownloadError,
+    OfflineError,
+    RegistryError,
+    UnsafeSourceError,
+    WeightsError,
+)
 from ._hookspecs import WeightSource
 from ._lock import entry_lock
 from ._paths import EntryPaths
@@ -114,8 +122,7 @@ class WeightStore:
         if self._recorded(paths, self._expected(weight_file, paths)):
             return paths.final
         is_offline = offline()
-        paths.ensure()
-        with entry_lock(paths, _progress.notify) as locked:
+        with _cache_errors(paths.root), entry_lock(paths.ensure(), _progress.notify) as locked:
             expected = self._expected(weight_file, paths)  # the holder we waited for may have pinned it
             if self._recorded(paths, expected):
                 return paths.final
@@ -157,8 +164,9 @@ class WeightStore:
 
     def _check_existing(self, paths: EntryPaths, wf: WeightFile, expected: _Expected | None) -> str | None:
         """Hash a cached file the record does not vouch for; None if good (then recorded)."""
-        if wf.size is not None and paths.final.stat().st_size != wf.size:
-            return f"it has {paths.final.stat().st_size:,} bytes, not {wf.size:,}"
+        size = paths.final.stat().st_size
+        if wf.size is not None and size != wf.size:
+            return f"it has {size:,} bytes, not {wf.size:,}"
         algorithm = expected.algorithm if expected else _hashing.PIN_ALGORITHM
         digest = _hashing.hash_file(paths.final, algorithm)
         if expected is not None and digest != expected.digest:
@@ -178,9 +186,9 @@ class WeightStore:
     @staticmethod
     def _remember(paths: EntryPaths, expected: _Expected | None, algorithm: str, digest: str) -> None:
         """Pin a first use, then record the verified file's stat."""
-        if expected is None:
-            write_pin(paths.pin, digest)
-        with contextlib.suppress(OSError):  # a read-only cache still serves; it just re-hashes
+        with contextlib.suppress(OSError):  # a read-only cache still serves; it just re-hashes (and re-pins)
+            if expected is None:
+                write_pin(paths.pin, digest)
             write_record(paths.record, Record.of(paths.final, algorithm, digest,
                                                  published=expected is not None and expected.published))
 
@@ -189,8 +197,9 @@ class WeightStore:
         """Candidate sources in lookup order; a plugin source's failure is kept as an entry."""
         found: list[_Source | SourceFailed] = []
         keras_copy = _paths.keras_models_dir() / wf.file_name
-        if wf.hash is not None and keras_copy.is_file():
-            found.append(_Source(_KERAS_CACHE, keras_copy.resolve().as_uri()))
+        with contextlib.suppress(OSError):  # an unreadable Keras home is no source, not our cache's fault
+            if wf.hash is not None and keras_copy.is_file():
+                found.append(_Source(_KERAS_CACHE, keras_copy.resolve().as_uri()))
         mirror = os.environ.get(MIRROR_ENV, "").strip()
         if mirror:
             url = f"{mirror.rstrip('/')}/{urllib.parse.quote(wf.file_name)}"
@@ -271,6 +280,10 @@ class WeightStore:
             if not (locked and exc.retryable):
                 discard(target, resume_record)
             raise
+        except OSError:  # the cache's own disk failed (full, read-only): a partial file would only hog it
+            with contextlib.suppress(OSError):
+                discard(target, resume_record)
+            raise
         finally:
             if not locked:
                 target.unlink(missing_ok=True)
@@ -314,7 +327,10 @@ class WeightStore:
         for name in self._names():
             paths = EntryPaths(self.cache_dir(), name)
             record = read_record(paths.record)
-            st = paths.final.stat()
+            try:
+                st = paths.final.stat()
+            except FileNotFoundError:  # removed since it was listed
+                continue
             pin = read_pin(paths.pin)
             if record is not None:
                 out.append(CachedFile(name, paths.final, st.st_size, record.algorithm, record.digest,
@@ -329,26 +345,32 @@ class WeightStore:
         its record; remove the bad ones (pins stay, so a re-fetch is held to them)."""
         known = known or {}
         results = []
-        for name in self._names():
-            paths = EntryPaths(self.cache_dir(), name).ensure()
-            with entry_lock(paths, _progress.notify):
-                expected = self._expected(known.get(name), paths)
-                record = read_record(paths.record)
-                if expected is None and record is not None:
-                    expected = _Expected(record.algorithm, record.digest, record.published)
-                if expected is None:
-                    results.append(Verification(name, "unknown", "no published hash, pin or record to check"))
-                    continue
-                digest = _hashing.hash_file(paths.final, expected.algorithm)
-                if digest == expected.digest:
-                    self._remember(paths, expected, expected.algorithm, digest)
-                    results.append(Verification(name, "ok"))
-                else:
-                    paths.final.unlink(missing_ok=True)
-                    paths.record.unlink(missing_ok=True)
-                    results.append(Verification(
-                        name, "bad", f"{expected.algorithm} is {digest}, expected {expected.digest}"))
+        root = self.cache_dir()
+        with _cache_errors(root):
+            for name in self._names():
+                paths = EntryPaths(root, name).ensure()
+                with entry_lock(paths, _progress.notify):
+                    try:
+                        result = self._verify_one(paths, known.get(name))
+                    except FileNotFoundError:  # removed since it was listed
+                        continue
+                results.append(result)
         return results
+
+    def _verify_one(self, paths: EntryPaths, wf: WeightFile | None) -> Verification:
+        expected = self._expected(wf, paths)
+        record = read_record(paths.record)
+        if expected is None and record is not None:
+            expected = _Expected(record.algorithm, record.digest, record.published)
+        if expected is None:
+            return Verification(paths.name, "unknown", "no published hash, pin or record to check")
+        digest = _hashing.hash_file(paths.final, expected.algorithm)
+        if digest == expected.digest:
+            self._remember(paths, expected, expected.algorithm, digest)
+            return Verification(paths.name, "ok")
+        paths.final.unlink(missing_ok=True)
+        paths.record.unlink(missing_ok=True)
+        return Verification(paths.name, "bad", f"{expected.algorithm} is {digest}, expected {expected.digest}")
 
     def prune(self, keep: Iterable[str], *, dry_run: bool = False) -> list[Path]:
         """Remove cached files not in `keep`, interrupted downloads and stale temporary files.
@@ -365,27 +387,47 @@ class WeightStore:
         for suffix in (".part", ".record"):
             names |= {p.name[:-len(suffix)] for p in meta.glob(f"*{suffix}")}
         removed: list[Path] = []
-        for name in sorted(names):
-            paths = EntryPaths(root, name)
-            doomed = [paths.partial, paths.partial_source]
-            if name not in keep:
-                doomed += [paths.final, paths.record, paths.pin]
-            try:
-                with entry_lock(paths, _progress.notify, blocking=False):
-                    for path in doomed:
-                        if path.exists():
-                            removed.append(path)
-                            if not dry_run:
-                                path.unlink()
-            except Timeout:
-                continue
-        cutoff = time.time() - STALE_TEMP_SECONDS
-        for path in sorted(meta.glob("*.tmp")):
-            if path.stat().st_mtime < cutoff:
-                removed.append(path)
-                if not dry_run:
-                    path.unlink(missing_ok=True)
+        with _cache_errors(root):
+            for name in sorted(names):
+                paths = EntryPaths(root, name)
+                doomed = [paths.partial, paths.partial_source]
+                if name not in keep:
+                    doomed += [paths.final, paths.record, paths.pin]
+                try:
+                    with entry_lock(paths, _progress.notify, blocking=False):
+                        for path in doomed:
+                            if path.exists():
+                                removed.append(path)
+                                if not dry_run:
+                                    path.unlink(missing_ok=True)
+                except Timeout:
+                    continue
+            cutoff = time.time() - STALE_TEMP_SECONDS
+            for path in sorted(meta.glob("*.tmp")):
+                with contextlib.suppress(FileNotFoundError):  # another prune was quicker
+                    if path.stat().st_mtime < cutoff:
+                        removed.append(path)
+                        if not dry_run:
+                            path.unlink(missing_ok=True)
         return removed
+
+
+@contextlib.contextmanager
+def _cache_errors(root: Path) -> Iterator[None]:
+    """Turn a failure of the cache's own files (full disk, read-only, missing parent) into a
+    `WeightsError` that says what to do; sources' failures never get here."""
+    try:
+        yield
+    except RegistryError:
+        raise
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            fix = f"free space there, or set {_paths.CACHE_ENV} to a directory on a disk with room"
+        else:
+            fix = f"set {_paths.CACHE_ENV} to a writable directory, or make {root} writable"
+        raise WeightsError(f"Cannot write to the weight cache {root}: {exc.strerror or exc}{where}. "
+                           f"To fix it, {fix}.") from exc
 
 
 def _mismatch(message: str, url: str, expected: str, actual: str) -> ChecksumMismatchError:

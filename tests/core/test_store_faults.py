@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from registry_core import ChecksumMismatchError, DownloadError
+from registry_core import ChecksumMismatchError, DownloadError, OfflineError, WeightsError
 from registry_core._download import DownloadPolicy
 from registry_core._paths import EntryPaths
 from registry_core._store import WeightStore
@@ -247,3 +247,74 @@ def test_without_locks_each_process_uses_a_private_temporary_file(store, publish
     second = weight_server.log(wf.file_name)[1]
     assert second.range is None, "a private temporary file is never resumed"
     assert not EntryPaths(tmp_cache, wf.file_name).partial.exists() and _leftovers(tmp_cache) == []
+
+
+def _cache_error(errno_: int) -> OSError:
+    return OSError(errno_, os.strerror(errno_))
+
+
+def test_a_cache_directory_that_cannot_be_made_is_a_weights_error(publish, tmp_path, monkeypatch):
+    (tmp_path / "a_file").write_bytes(b"")
+    monkeypatch.setenv("REGISTRY_CACHE_DIR", str(tmp_path / "a_file" / "cache"))
+    with pytest.raises(WeightsError) as info:
+        WeightStore().fetch(publish("nowhere.h5"))
+    message = str(info.value)
+    assert message.startswith(f"Cannot write to the weight cache {tmp_path / 'a_file' / 'cache'}: Not a directory")
+    assert "set REGISTRY_CACHE_DIR to a writable directory" in message
+
+
+def test_a_read_only_cache_without_locks_is_a_weights_error(store, publish, monkeypatch):
+    monkeypatch.setattr("registry_core._lock.FileLock", _NoLocks)
+    monkeypatch.setattr("registry_core._store.tempfile.mkstemp", lambda **kw: (_ for _ in ()).throw(
+        _cache_error(errno.EROFS)))
+    with pytest.raises(WeightsError, match="Cannot write to the weight cache .*: Read-only file system.*"
+                                           "REGISTRY_CACHE_DIR"):
+        store.fetch(publish("read_only.h5"))
+
+
+def test_a_full_disk_is_a_weights_error_and_leaves_no_partial_file(store, publish, weight_server, tmp_cache,
+                                                                    monkeypatch):
+    wf = publish("disk_full.h5")
+
+    def fsync(fd):
+        raise _cache_error(errno.ENOSPC)
+
+    monkeypatch.setattr("registry_core._download.os.fsync", fsync)
+    with pytest.raises(WeightsError, match="No space left on device.*free space there"):
+        store.fetch(wf)
+    assert weight_server.count(wf.file_name) == 1, "a full cache is not the source's fault"
+    assert not (tmp_cache / wf.file_name).exists() and _leftovers(tmp_cache) == []
+
+
+def test_a_pin_that_cannot_be_written_still_serves_the_file(store, publish, tmp_cache, monkeypatch):
+    wf = publish("unpinnable.h5", hashed=False, sized=False)
+    (tmp_cache / wf.file_name).write_bytes(b"placed by hand in a read-only cache")
+    monkeypatch.setenv("REGISTRY_OFFLINE", "1")
+
+    def write_pin(path, digest):
+        raise _cache_error(errno.EROFS)
+
+    monkeypatch.setattr("registry_core._store.write_pin", write_pin)
+    assert store.fetch(wf) == tmp_cache / wf.file_name
+
+
+@pytest.mark.parametrize("offline", ["0", "1"])
+def test_an_unreadable_file_source_is_skipped(store, publish, weight_server, tmp_path, monkeypatch, offline):
+    wf = publish("a_directory.h5", sized=False)  # past the size check, to the open
+    (tmp_path / "mirror" / wf.file_name).mkdir(parents=True)  # opening it fails: Is a directory
+    monkeypatch.setenv("REGISTRY_WEIGHTS_MIRROR", (tmp_path / "mirror").as_uri())
+    monkeypatch.setenv("REGISTRY_OFFLINE", offline)
+    if offline == "1":
+        with pytest.raises(OfflineError, match=r"mirror file://.*: cannot read .*a_directory\.h5 \(Is a directory\)"):
+            store.fetch(wf)
+    else:
+        assert store.fetch(wf).exists() and weight_server.count(wf.file_name) == 1
+
+
+def test_files_removed_while_listed_are_skipped(store, publish, monkeypatch):
+    wf = publish("stays.h5")
+    store.fetch(wf)
+    listed = store._names
+    monkeypatch.setattr(store, "_names", lambda: [*listed(), "vanished.h5"])
+    assert [e.file_name for e in store.entries()] == ["stays.h5"]
+    assert [(r.file_name, r.status) for r in store.verify({"stays.h5": wf, "vanished.h5": wf})] == [("stays.h5", "ok")]
