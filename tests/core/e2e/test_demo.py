@@ -1,10 +1,12 @@
-"""`examples/demo.py`, what `make demo` runs once `.venv` exists: through a loopback mirror,
+"""`make demo`: its stamped install (with a stand-in Python, so no venv is made and no index
+reached), and `examples/demo.py`, what it runs once `.venv` exists: through a loopback mirror,
 with the real official files when they are at hand, and its failure without any source."""
 
 from __future__ import annotations
 
 import os
 import runpy
+import shutil
 import socket
 import subprocess
 import sys
@@ -83,3 +85,39 @@ def test_the_demo_with_the_official_files_sees_the_cat(shared_weights, weight_se
     chelsea = next(line for line in done.stdout.splitlines() if line.startswith("chelsea.jpg: "))
     assert chelsea.partition(": ")[2].split(" ")[0] in ("Egyptian_cat", "tabby", "tiger_cat")
     assert "Traceback" not in done.stderr
+
+
+# Logs each call; `-m venv DIR` makes DIR/bin/python, a copy of itself.
+FAKE_PYTHON = """#!/bin/sh
+echo "$*" >> "$CALLS"
+if [ "$1" = -m ] && [ "$2" = venv ]; then mkdir -p "$3/bin" && cp "$0" "$3/bin/python"; fi
+"""
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make, which the README's commands use")
+def test_make_demo_installs_once_then_only_runs_the_demo(tmp_path):
+    """The first `make demo` creates .venv, installs the core with its extras and every plugin,
+    then runs the demo; the second only runs the demo (the stamp is newer than what it installs)."""
+    tree = tmp_path / "tree"
+    plugins = sorted(p.parent.name for p in ROOT.glob("plugins/*/pyproject.toml"))
+    for name in ["Makefile", "pyproject.toml", "constraints.txt", "examples/third_party_plugin/pyproject.toml",
+                 *(f"plugins/{p}/pyproject.toml" for p in plugins)]:
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, tree / name)
+    python = tmp_path / "python3"
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    calls = tmp_path / "calls.txt"
+
+    def make_demo() -> list[str]:
+        calls.write_text("")
+        subprocess.run(["make", "-s", "demo", f"PYTHON={python}"], cwd=tree, env={**os.environ, "CALLS": str(calls)},
+                       check=True, capture_output=True, timeout=60)
+        return calls.read_text().splitlines()
+
+    first = make_demo()
+    assert first[0] == "-m venv .venv" and first[-1] == "examples/demo.py"
+    install = next(call for call in first if call.startswith("-m pip install") and "-e ." in call)
+    assert "-c constraints.txt" in install and "examples" in install.partition("-e .")[2].split()[0]
+    assert [p for p in plugins if f"-e plugins/{p}/" not in install] == []
+    assert make_demo() == ["examples/demo.py"]
