@@ -32,6 +32,7 @@ class Fault:
     drop_after:   announce the full length, close the connection after this many bytes
     stall_after:  send this many bytes, wait for `WeightServer.release()`, send the rest
     ignore_range: answer a Range request with 200 and the whole file
+    no_length:    send no Content-Length (the body ends when the connection closes)
     """
 
     status: int | None = None
@@ -40,6 +41,7 @@ class Fault:
     drop_after: int | None = None
     stall_after: int | None = None
     ignore_range: bool = False
+    no_length: bool = False
 
 
 @dataclass
@@ -132,6 +134,11 @@ class WeightServer:
     def url(self, name: str) -> str:
         return f"{self.base}/{name}"
 
+    def etag(self, name: str) -> str:
+        """The ETag `name` is served with (what a resume's `If-Range` must carry)."""
+        with self._lock:
+            return self._files[name].etag
+
     def fail(self, name: str, *faults: Fault) -> None:
         """Queue `faults` for the next GETs of `name`, one each."""
         with self._lock:
@@ -192,7 +199,8 @@ def _handler(server: WeightServer) -> type[http.server.BaseHTTPRequestHandler]:
             length = body.size - start
             request.status = 206 if start else 200
             self.send_response(request.status)
-            self.send_header("Content-Length", str(length))
+            if not fault.no_length:
+                self.send_header("Content-Length", str(length))
             self.send_header("ETag", file.etag)
             self.send_header("Last-Modified", file.last_modified)
             self.send_header("Accept-Ranges", "bytes")
