@@ -258,7 +258,8 @@ def _http_once(session: Any, url: str, target: Path, *, name: str, algorithm: st
         if have:
             _hashing.update_from_file(digest, target, have)
         errors = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
-        written = _pour(_blocks(response.raw, policy.chunk, errors), target, have, digest, name, limit, budget)
+        written = _pour(_blocks(response.raw, policy.chunk, errors), target, have, digest, name, limit, budget,
+                        capped=size is None and total is None)
     expected_end = size if size is not None else total
     if expected_end is not None and written != expected_end:
         raise SourceFailed(f"the body ended after {written:,} of {expected_end:,} bytes", retryable=True)
@@ -283,15 +284,18 @@ def _blocks(raw: Any, chunk: int, errors: tuple[type[BaseException], ...]) -> It
 
 
 def _pour(blocks: Iterator[bytes], target: Path, have: int, digest: Any, name: str, limit: int,
-          budget: Budget | None = None) -> int:
-    """Append `blocks` to `target` (after its first `have` bytes), hashing them; fsync; the new size."""
+          budget: Budget | None = None, *, capped: bool = False) -> int:
+    """Append `blocks` to `target` (after its first `have` bytes), hashing them; fsync; the new size.
+
+    `capped`: `limit` is the size cap, as nothing gave the file's size."""
     written = have
-    with open(target, "ab" if have else "wb") as f, _progress.bar(name, limit, have) as progress:
+    with open(target, "ab" if have else "wb") as f, _progress.bar(name, None if capped else limit, have) as progress:
         try:
             for block in blocks:
                 written += len(block)
                 if written > limit:
-                    raise SourceFailed(f"sent more than the {limit:,} bytes expected of {name}")
+                    raise SourceFailed(f"sent more than the cap of {limit:,} bytes and announced no size" if capped
+                                       else f"sent more than the {limit:,} bytes expected of {name}")
                 f.write(block)
                 digest.update(block)
                 progress.update(len(block))

@@ -306,8 +306,8 @@ def test_progress_notes_follow_registry_progress(store, publish, weight_server, 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
     monkeypatch.setenv("REGISTRY_PROGRESS", "1")
-    with _progress.bar("x.h5", 10) as quiet:
-        quiet.update(10)
+    with _progress.bar("x.h5", 2_500_000) as quiet:
+        quiet.update(2_500_000)
     assert capsys.readouterr().err == ""
 
     class Terminal:
@@ -325,13 +325,13 @@ def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
 
     terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
-    with _progress.bar("x.h5", 10) as shown:
-        shown.update(10)
-    assert "x.h5" in terminal.text
+    with _progress.bar("x.h5", 2_500_000) as shown:
+        shown.update(2_500_000)
+    assert "x.h5" in terminal.text and "2.38M" in terminal.text and "B/s" in terminal.text  # name, size, rate
     monkeypatch.setenv("REGISTRY_PROGRESS", "0")
     terminal.text = ""
-    with _progress.bar("x.h5", 10) as quiet:
-        quiet.update(10)
+    with _progress.bar("x.h5", 2_500_000) as quiet:
+        quiet.update(2_500_000)
     assert terminal.text == ""
 
 

@@ -32,6 +32,7 @@ def test_a_connection_dropped_mid_body_resumes(store, publish, weight_server):
     assert store.fetch(wf).read_bytes() == data
     first, second = weight_server.log("dropped.h5")
     assert (first.sent, second.range, second.status, second.sent) == (70_000, "bytes=70000-", 206, SIZE - 70_000)
+    assert second.if_range == weight_server.etag("dropped.h5"), "a resume must carry If-Range"
 
 
 def test_500_then_200(store, publish, weight_server):
@@ -95,9 +96,12 @@ def test_a_changed_file_behind_if_range_is_restarted(store, publish, weight_serv
     weight_server.fail("republished.h5", Fault(drop_after=50_000))
     with pytest.raises(DownloadError):
         WeightStore(policy=DownloadPolicy(attempts=1)).fetch(wf)
+    old_tag = weight_server.etag("republished.h5")
     newer = publish("republished.h5", new)  # new ETag: the partial must not be continued
     assert store.fetch(newer).read_bytes() == new
-    assert weight_server.log("republished.h5")[-1].status == 200
+    # one request, not a resume that fails its hash and a second from zero: If-Range made the server send it all
+    assert [(r.range, r.if_range, r.status, r.sent) for r in weight_server.log("republished.h5")] == [
+        (None, None, 200, 50_000), ("bytes=50000-", old_tag, 200, SIZE)]
 
 
 @pytest.mark.parametrize("sized", [True, False], ids=["size-known", "size-unknown"])
@@ -142,20 +146,37 @@ def test_a_truncated_file_is_refused(store, publish, weight_server, tmp_cache):
     assert not (tmp_cache / "truncated.h5").exists() and _leftovers(tmp_cache) == []
 
 
-def test_an_oversized_file_is_refused(store, publish, weight_server, tmp_cache):
+def test_a_body_ending_early_without_a_length_is_resumed(store, publish, weight_server, tmp_cache):
     data = os.urandom(SIZE)
-    wf = publish("oversized.h5", data)
-    weight_server.fail("oversized.h5", Fault(body=data + b"\0" * 10))
-    with pytest.raises(DownloadError, match="announces 200,010 bytes"):
+    wf = publish("cut_short.h5", data)
+    weight_server.fail("cut_short.h5", Fault(body=data[:-1000], no_length=True))
+    assert store.fetch(wf).read_bytes() == data
+    assert [(r.range, r.status, r.sent) for r in weight_server.log("cut_short.h5")] == [
+        (None, 200, SIZE - 1000), (f"bytes={SIZE - 1000}-", 206, 1000)]
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["announced", "no-content-length"])
+def test_an_oversized_file_is_refused(store, publish, weight_server, tmp_cache, announced):
+    data = os.urandom(SIZE)
+    wf = publish(f"oversized_{announced}.h5", data)
+    weight_server.fail(wf.file_name, Fault(body=data + b"\0" * 10, no_length=not announced))
+    reason = "announces 200,010 bytes" if announced else f"sent more than the 200,000 bytes expected of {wf.file_name}"
+    with pytest.raises(DownloadError, match=reason):
         store.fetch(wf)
-    assert not (tmp_cache / "oversized.h5").exists()
+    assert weight_server.count(wf.file_name) == 1
+    assert not (tmp_cache / wf.file_name).exists() and _leftovers(tmp_cache) == []
 
 
-def test_the_size_cap_holds_when_nothing_gives_a_size(publish, tmp_cache):
-    wf = publish("huge.h5", hashed=False, sized=False)
-    with pytest.raises(DownloadError, match="more than the cap of 1,000"):
+@pytest.mark.parametrize("announced", [True, False], ids=["content-length", "nothing"])
+def test_the_size_cap_holds_when_the_spec_gives_no_size(publish, weight_server, tmp_cache, announced):
+    wf = publish(f"huge_{announced}.h5", hashed=False, sized=False)
+    weight_server.fail(wf.file_name, Fault(no_length=not announced))
+    reason = "announces 200,000 bytes, more than the cap of 1,000" if announced else (
+        "sent more than the cap of 1,000 bytes and announced no size")
+    with pytest.raises(DownloadError, match=reason):
         WeightStore(policy=DownloadPolicy(max_size=1000)).fetch(wf)
-    assert not (tmp_cache / "huge.h5").exists()
+    assert weight_server.count(wf.file_name) == 1
+    assert not (tmp_cache / wf.file_name).exists() and _leftovers(tmp_cache) == []
 
 
 def test_a_tampered_mirror_is_refused_and_the_origin_used(store, publish, weight_server, monkeypatch):
