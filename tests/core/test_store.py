@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from registry_core import (
     hookimpl,
 )
 from registry_core import _hashing, _progress
-from registry_core._paths import EntryPaths, checked_name
+from registry_core._paths import EntryPaths, checked_name, keras_models_dir
 from registry_core._store import WeightStore
 from tests.loopback import Fault
 
@@ -365,6 +366,20 @@ def test_registry_has_one_store_on_the_configured_cache(tmp_cache):
     reg = Registry(plugins=[], entry_points=False)
     assert isinstance(reg.store, WeightStore) and reg.store is reg.store
     assert reg.store.cache_dir() == tmp_cache
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the XDG cache directory is Linux's")
+def test_default_cache_and_keras_directories(monkeypatch, tmp_path):
+    for name in ("REGISTRY_CACHE_DIR", "KERAS_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert WeightStore().cache_dir() == tmp_path / "xdg" / "registry-core"
+    assert keras_models_dir() == tmp_path / "home" / ".keras" / "models"
+    monkeypatch.setenv("REGISTRY_CACHE_DIR", "~/weights")
+    monkeypatch.setenv("KERAS_HOME", "~/keras")
+    assert WeightStore().cache_dir() == tmp_path / "home" / "weights"
+    assert keras_models_dir() == tmp_path / "home" / "keras" / "models"
 
 
 def test_changed_spec_hash_is_not_a_hit(store, publish, weight_server):
