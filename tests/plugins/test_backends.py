@@ -120,11 +120,14 @@ def _run_workers(cases: list[dict], folder: Path, results: Results) -> None:
             proc.wait()
         log = (folder / f"{backend}.log").read_text()[-4000:]
         failure = f"the {backend} worker exited with status {proc.returncode} before this case:\n{log}"
+        ran_on = folder / backend / "backend"  # what Keras said it ran on, written at the end
+        wrong = ran_on.exists() and ran_on.read_text() != backend
         for case in cases:
             for data_format in FORMATS:
                 output, error = (folder / backend / f'{case["model"]}.{data_format}{ext}' for ext in (".npy", ".err"))
                 results.got[backend, case["model"], data_format] = (
-                    np.load(output) if output.exists() else error.read_text() if error.exists() else failure
+                    f"the {backend} worker ran on Keras' {ran_on.read_text()} backend" if wrong
+                    else np.load(output) if output.exists() else error.read_text() if error.exists() else failure
                 )
 
 
