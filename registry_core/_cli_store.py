@@ -92,7 +92,7 @@ def cmd_cache_ls(args: argparse.Namespace, reg: Registry) -> int:
         return EXIT_OK
     rows = [["File", "Size", "Hash", "Trust", "Used by"]]
     for e in entries:
-        trust = ("published hash" if e.published else "first-use pin") if e.digest else "unverified"
+        trust = ("published hash" if e.published else "unpinned, first-use sha256") if e.digest else "unverified"
         if e.digest and not e.verified:
             trust += ", changed since verified"
         rows.append([e.file_name, f"{e.size:,}", f"{e.algorithm} {e.digest}" if e.digest else "-", trust,

@@ -75,7 +75,7 @@ def test_cache_ls_shows_trust(reg, tmp_cache, capsys):
     assert main(["cache", "ls"], reg) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
     assert "md5" in lines["cli_net.h5"] and "published hash" in lines["cli_net.h5"]
-    assert "sha256" in lines["cli_net_05.h5"] and "first-use pin" in lines["cli_net_05.h5"]
+    assert "sha256" in lines["cli_net_05.h5"] and "unpinned, first-use sha256" in lines["cli_net_05.h5"]
     assert "published" not in lines["cli_net_05.h5"] and "changed" not in lines["cli_net_05.h5"]
     assert "cli_net/imagenet/alpha_0.5" in lines["cli_net_05.h5"]
     assert main(["cache", "ls", "--json"], reg) == 0
