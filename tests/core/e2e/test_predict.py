@@ -6,6 +6,7 @@ that the numbers are the model's own, not which classes come out.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from registry_core import Registry, hookimpl, load_image, preprocess_input, registry
+from registry_core import DataConfig, Registry, hookimpl, load_image, preprocess_input, registry
 from registry_core._cli import main
 from tests.plugins.conftest import served_spec
 
@@ -51,7 +52,8 @@ def _images(folder: Path) -> list[Path]:
 
 
 # -- predict ------------------------------------------------------------------------------------------
-def test_predict_json_lines(mirror, folder, capsys):
+def test_predict_json_lines(mirror, folder, capsys, monkeypatch):
+    monkeypatch.setenv("REGISTRY_PROGRESS", "1")  # progress wanted, but stderr is no terminal
     missing = folder.parent / "missing.jpg"
     code, out, err = cli(capsys, "predict", MODEL, str(folder), str(missing), *SMALL,
                          "--json", "--top", "3", "--batch-size", "3")
@@ -73,6 +75,7 @@ def test_predict_json_lines(mirror, folder, capsys):
         assert scores == sorted(scores, reverse=True) and 0 < scores[-1] <= scores[0] < 1
     assert len({r["predictions"][0]["score"] for r in good}) == len(good)  # each photo its own scores
     assert "notes.txt" in err and "3 of 9 file(s) could not be read" in err
+    assert "img/s" not in err and "\r" not in err  # three batches, but no bar
 
 
 def test_predict_text_with_a_progress_bar_on_a_terminal(mirror, photos, capsys, monkeypatch):
@@ -85,7 +88,7 @@ def test_predict_text_with_a_progress_bar_on_a_terminal(mirror, photos, capsys, 
     assert [line.partition(": ")[0] for line in lines] == files
     for line in lines:
         assert re.fullmatch(r".+: class_\d+ \d\.\d{3}, class_\d+ \d\.\d{3}", line)
-    assert "img" in err  # tqdm's bar, on stderr only
+    assert re.search(r"\b[0-3]/3 \[.*img/s", err)  # tqdm's bar, on stderr only
 
 
 def test_predict_with_nothing_readable_builds_nothing(mirror, tmp_path, capsys):
@@ -138,6 +141,24 @@ def test_extract_pooled_features_are_the_models(mirror, folder, tmp_path, capsys
     expected = model.predict(preprocess_input(x, mode="tf"), verbose=0)
     np.testing.assert_allclose(features, expected, rtol=1e-5, atol=1e-5)
     assert mirror.count(NO_TOP_FILE) == 1
+
+
+def test_images_are_loaded_with_the_specs_data_config(mirror, photos, tmp_path, capsys):
+    """A family's own interpolation and crop reach the model (here: nearest, no crop)."""
+    config = DataConfig("nearest", 1.0)
+    spec = dataclasses.replace(registry.info(MODEL), data_config=config)
+    reg = Registry(plugins=[_OnePlugin(spec)], entry_points=False)
+    photo = photos / "chelsea.jpg"
+    out_file = tmp_path / "f.npz"
+    code, _, err = cli(capsys, "extract", MODEL, str(photo), *SMALL, "--out", str(out_file), reg=reg)
+    assert code == 0, err
+
+    model = registry.get(MODEL)(include_top=False, pooling="avg", input_shape=(SIZE, SIZE, 3))
+    features = {c: model.predict(preprocess_input(load_image(photo, SIZE, c)[None], mode="tf"), verbose=0)
+                for c in (config, DataConfig())}
+    with np.load(out_file) as data:
+        np.testing.assert_allclose(data["features"], features[config], rtol=1e-5, atol=1e-5)
+        assert not np.allclose(data["features"], features[DataConfig()], rtol=1e-3, atol=1e-3)
 
 
 @pytest.mark.parametrize("where, width", [
