@@ -161,17 +161,23 @@ def test_images_are_loaded_with_the_specs_data_config(mirror, photos, tmp_path, 
         assert not np.allclose(data["features"], features[DataConfig()], rtol=1e-3, atol=1e-3)
 
 
-@pytest.mark.parametrize("where, width", [
-    (["--stage", "stride16", "--pooling", "max"], 512),
-    (["--layer", "conv_preds"], 1000),  # a layer of the top: the model is built with it
+@pytest.mark.parametrize("where, layer, include_top, reduce", [
+    (["--stage", "stride16", "--pooling", "max"], "conv_pw_11_relu", False, np.max),
+    (["--layer", "conv_preds"], "conv_preds", True, np.mean),  # a layer of the top: the model is built with it
 ])
-def test_extract_at_a_stage_or_layer(mirror, photos, tmp_path, capsys, where, width):
+def test_extract_at_a_stage_or_layer(mirror, photos, tmp_path, capsys, where, layer, include_top, reduce):
+    import keras
+
     out_file = tmp_path / "f.npz"
     files = [str(photos / "chelsea.jpg"), str(photos / "astronaut.png")]
     code, _, err = cli(capsys, "extract", MODEL, *files, *SMALL, "--out", str(out_file), *where)
     assert code == 0, err
+    model = registry.get(MODEL)(include_top=include_top, input_shape=(SIZE, SIZE, 3))
+    x = preprocess_input(np.stack([load_image(f, SIZE) for f in files]), mode="tf")
+    maps = keras.Model(model.inputs, model.get_layer(layer).output).predict(x, verbose=0)
     with np.load(out_file, allow_pickle=False) as data:
-        assert data["features"].shape == (2, width) and list(data["files"]) == files
+        assert list(data["files"]) == files
+        np.testing.assert_allclose(data["features"], reduce(maps, axis=(1, 2)), rtol=1e-5, atol=1e-5)
     assert not list(tmp_path.glob(".f.npz.*"))  # the temporary file was renamed into place
     probe = tmp_path / "probe"
     probe.write_bytes(b"")
