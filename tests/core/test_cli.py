@@ -99,14 +99,19 @@ def test_usage_error_exits_2(reg, capsys):
     assert exc.value.code == 2
 
 
-def test_subprocess_unknown_model_no_traceback():
-    env = {**os.environ, "REGISTRY_PLUGINS": ""}
-    proc = subprocess.run([sys.executable, "-m", "registry_core", "info", "nasnet_larg"],
-                          capture_output=True, text=True, env=env, timeout=60)
-    assert proc.returncode == 2
-    assert "Unknown model 'nasnet_larg'" in proc.stderr and "Traceback" not in proc.stderr
-    debug = subprocess.run([sys.executable, "-m", "registry_core", "--debug", "info", "nasnet_larg"],
-                           capture_output=True, text=True, env=env, timeout=60)
+@pytest.mark.parametrize("command", [["info"], ["fetch"], ["predict", "--top", "1"],
+                                     ["extract", "--out", "features.npz"]], ids=lambda c: c[0])
+def test_subprocess_unknown_model_suggests_without_traceback(command, tmp_path):
+    """Every command taking a model name, through the installed plugins (nasnet's)."""
+    env = {**os.environ, "REGISTRY_PLUGINS": "nasnet", "REGISTRY_OFFLINE": "1"}
+    paths = ["image.jpg"] if len(command) > 1 else []
+    args = [sys.executable, "-m", "registry_core", command[0], "nasnet_larg", *paths, *command[1:]]
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"registry {command[0]}: Unknown model 'nasnet_larg'. Did you mean 'nasnet_large'")
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    debug = subprocess.run([sys.executable, "-m", "registry_core", "--debug", *args[3:]],
+                           capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
     assert debug.returncode == 2 and "Traceback" in debug.stderr
 
 
