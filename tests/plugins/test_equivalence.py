@@ -13,7 +13,10 @@ Parametrized over the registry: a family only adds a row to
 5. `weights="imagenet"` goes end to end through the real store: that file,
    served from loopback under the official name with its own md5, is
    downloaded, verified, cached and loaded;
-6. the model survives a `.keras` round trip with identical outputs.
+6. the model survives a `.keras` round trip with identical outputs;
+
+and the spec's feature stages name layers of the model, at falling
+resolutions, the last one its output without top.
 
 Each model's builds are made once (a module-scoped fixture per model, one
 xdist group per model) and dropped before the next model's.
@@ -149,6 +152,15 @@ def test_weighted_layers(case):
 
     assert summary(case.ours_top) == summary(case.ref_top)
     assert summary(case.ours_no_top(None)) == summary(case.ref_no_top)
+
+
+def test_feature_stages_tap_falling_resolutions_up_to_the_output(case):
+    model = case.ours_no_top(None)
+    layers = list(case.spec.feature_stages.values())
+    assert layers, "the spec names no feature stages"
+    sizes = [model.get_layer(layer).output.shape[1] for layer in layers]
+    assert NO_TOP_SIZE > sizes[0] and sizes == sorted(sizes, reverse=True), sizes
+    assert model.get_layer(layers[-1]).output is model.outputs[0]
 
 
 def test_outputs_with_top(case):
