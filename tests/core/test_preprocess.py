@@ -1,11 +1,14 @@
-"""`preprocess_input` against Keras' own, on random data: every mode, both formats, numpy and tensors."""
+"""`preprocess_input` against Keras' own, on random data: every mode, both formats, numpy and tensors;
+per registered model and in each Keras-style submodule, against the Keras module of the same name."""
 
 from __future__ import annotations
+
+import importlib
 
 import numpy as np
 import pytest
 
-from registry_core import InvalidArgumentError, Metadata, ModelSpec, Registry, hookimpl, preprocess_input
+from registry_core import InvalidArgumentError, Metadata, ModelSpec, Registry, hookimpl, preprocess_input, registry
 
 MODES = ("caffe", "tf", "torch")
 FORMATS = ("channels_last", "channels_first")
@@ -116,3 +119,28 @@ def test_registry_preprocesses_per_model(mode: str) -> None:
     x = images("channels_last", True, "float32")
     np.testing.assert_array_equal(reg.preprocess_input(f"{mode.upper()}_NET", x, data_format="channels_last"),
                                   keras_preprocess(x.copy(), mode, "channels_last"))
+
+
+def keras_module_preprocess(spec: ModelSpec):
+    """The reference's own `preprocess_input` for a registered model (its Keras module's)."""
+    import keras
+
+    module = spec.builder.partition(":")[0].rpartition(".")[2]
+    if module == "resnext":  # Keras 3 has no ResNeXt: keras_applications 1.0.8's, on Keras 3's backend
+        from keras_applications import resnext
+
+        return lambda x, data_format: resnext.preprocess_input(x, data_format=data_format, backend=keras.backend)
+    return getattr(keras.applications, module).preprocess_input
+
+
+REFERENCED = [s for s in registry.specs() if s.family != "tinynet"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("spec", REFERENCED, ids=lambda s: s.name)
+def test_every_model_and_its_submodule_preprocess_like_its_keras_module(spec: ModelSpec, fmt: str) -> None:
+    x = images(fmt, True, "float32", seed=2)
+    theirs = keras_module_preprocess(spec)(x.copy(), data_format=fmt)
+    np.testing.assert_array_equal(registry.preprocess_input(spec.name, x, data_format=fmt), theirs)
+    submodule = importlib.import_module(spec.builder.partition(":")[0])
+    np.testing.assert_array_equal(submodule.preprocess_input(x, data_format=fmt), theirs)
