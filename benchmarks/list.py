@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 
 def _children_cpu() -> float:
@@ -39,6 +40,13 @@ def measure(cmd: list[str], runs: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+def registry_command() -> list[str]:
+    """The `registry` console script installed beside this interpreter, as users run it;
+    `python -m registry_core` where the core is not installed (a source checkout)."""
+    script = Path(sys.executable).with_name("registry")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "registry_core"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
@@ -46,7 +54,7 @@ def main() -> None:
     keras_runs = max(3, args.runs // 3)
     rows = [
         ("python -c pass", measure([sys.executable, "-c", "pass"], args.runs)),
-        ("registry list", measure([sys.executable, "-m", "registry_core", "list"], args.runs)),
+        ("registry list", measure([*registry_command(), "list"], args.runs)),
         ("import keras.applications", measure([sys.executable, "-c", "import keras.applications"], keras_runs)),
     ]
     print(f"{'command':<28}{'wall':>9}{'cpu':>9}   (medians; {args.runs} runs, keras {keras_runs})")
