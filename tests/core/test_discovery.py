@@ -9,6 +9,8 @@ exactly as it finds installed ones.
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
 import sys
 import textwrap
 import warnings
@@ -382,3 +384,25 @@ def test_list_filters(reg: Registry) -> None:
     assert reg.list("r*", family="resnet", pretrained=True) == ["resnet50"]
     assert reg.families() == ["resnet", "vgg"]
     assert [s.name for s in reg.specs()] == reg.list()
+
+
+# -- the command line, through real entry points ---------------------------------------------
+def test_the_commands_report_a_broken_entry_point_and_keep_working(dists: Dists, tmp_path: Path) -> None:
+    dists.add("fake-broken", {"broken": "raise RuntimeError('broken on purpose')"}, version="2.5")
+    dists.models("fake-a", "fake_a", ("alpha", ()))
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path, "REGISTRY_PLUGINS": "broken,fake_a,tinynet"}
+
+    def registry(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "registry_core", *args], capture_output=True, text=True,
+                              env=env, timeout=60)
+
+    warning = "registry: warning: Plugin broken (fake-broken) was not loaded: importing 'fake_plugin_"
+    listing = registry("list")
+    assert listing.returncode == 0 and listing.stderr.startswith(warning) and "broken on purpose" in listing.stderr
+    assert len(listing.stderr.strip().splitlines()) == 1 and "Traceback" not in listing.stderr
+    assert [line.split()[0] for line in listing.stdout.splitlines()[2:]] == ["alpha", "tiny_convnet"]
+    plugins = registry("plugins")
+    assert plugins.returncode == 1
+    (row,) = [line for line in plugins.stdout.splitlines() if line.startswith("broken ")]
+    assert row.split()[:4] == ["broken", "fake-broken", "2.5", "0"] and "FAILED" in row
