@@ -272,7 +272,7 @@ def keras_outcome(row: Row, call: dict[str, Any], weights_file: str) -> tuple | 
         if not top and input_shape is None:  # Keras writes (d, d, 3), as it refuses channels_first
             input_shape = (3, default, default) if fmt == "channels_first" else (default, default, 3)
     if row.grid and input_shape is not None:
-        rows, cols = (input_shape[1], input_shape[2]) if fmt == "channels_first" else input_shape[:2]
+        rows, cols = (input_shape[1], input_shape[2]) if fmt == "channels_first" else (input_shape[0], input_shape[1])
         if rows == cols and rows in row.grid:
             default = rows
     if row.keras_applications:
