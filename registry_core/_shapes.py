@@ -71,7 +71,8 @@ def check_weights(spec: ModelSpec, weights: Any) -> tuple[str | None, str | None
     tags = ", ".join(repr(t) for t in spec.weights) or "none"
     raise InvalidArgumentError(
         f"{spec.name}: `weights` must be None (random initialization), a pretrained tag "
-        f"(available: {tags}) or the path to an existing weights file. Received: weights={weights!r}."
+        f"(available: {tags}) or the path to an existing weights file. Received: weights={weights!r}. "
+        "Check the path, or use one of those tags."
     )
 
 
@@ -86,11 +87,12 @@ def check_head(spec: ModelSpec, *, include_top: bool, pretrained: str | None, cl
     if include_top and (not isinstance(classes, int) or classes < 1):
         raise InvalidArgumentError(
             f"{spec.name}: `classes` must be a positive integer (the width of the classifier). "
-            f"Received: classes={classes!r}."
+            f"Received: classes={classes!r}. Pass the number of classes of your data, e.g. classes=10."
         )
     if pooling not in POOLING:
         raise InvalidArgumentError(
-            f"{spec.name}: `pooling` must be one of None, 'avg' or 'max'. Received: pooling={pooling!r}."
+            f"{spec.name}: `pooling` must be one of None, 'avg' or 'max'. Received: pooling={pooling!r}. "
+            "Use None for feature maps, 'avg' or 'max' for one vector per image."
         )
     new_head = bool(pretrained and include_top and classes != 1000)
     if include_top and (pretrained or weights_path) and not new_head:
@@ -109,7 +111,8 @@ def _not_three(spec: ModelSpec, input_shape: Any, data_format: str) -> InputShap
     order = "channels, height, width" if data_format == "channels_first" else "height, width, channels"
     return InputShapeError(
         f"{spec.name}: `input_shape` must be a tuple of three integers or None ({order}). "
-        f"Received: input_shape={input_shape!r}."
+        f"Received: input_shape={input_shape!r}. Pass e.g. "
+        f"input_shape={_square(spec.default_size, 3, data_format)}, or None for the default."
     )
 
 
@@ -190,7 +193,7 @@ def check_input_tensor(
     if len(tensor_shape) != 3:
         raise InputShapeError(
             f"{spec.name}: `input_tensor` must be a batch of images (4 dimensions). Received an `input_tensor` of "
-            f"shape {(None, *tensor_shape)}."
+            f"shape {(None, *tensor_shape)}. Pass e.g. keras.Input(shape={_square(spec.default_size, 3, data_format)})."
         )
     channels = _channels(tensor_shape, data_format)
     if pretrained and channels != 3:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import types
 import warnings
 from collections.abc import Callable
@@ -180,13 +181,19 @@ def ours(spec: ModelSpec, call: dict[str, Any], weights_file: str, **extra: Any)
     return plan.input_shape, plan.new_head
 
 
+def assert_explains(message: str) -> None:
+    """A rejection says what was received, then what to do in a sentence of its own."""
+    assert re.search(r"Received.*?\.\s+[A-Z]", message), message
+
+
 def check_against_rules(spec: ModelSpec, call: dict[str, Any], weights_file: str,
                         default_size: int | None = None) -> None:
     got = ours(spec, call, weights_file, default_size=default_size)
     want = expected(spec, call, default_size)
     if want is None:
         assert isinstance(got, ValueError) and isinstance(got, RegistryError), (call, got)
-        assert "Received" in str(got) and str(got).startswith(spec.name), got
+        assert str(got).startswith(spec.name), got
+        assert_explains(str(got))
     else:
         assert got == want, call
 
@@ -229,22 +236,25 @@ def test_input_tensor_rules(default: int, flatten_top: bool, top: bool, pretrain
         check_input_tensor(spec, shape, include_top=top, pretrained=pretrained, data_format=fmt)
     except InputShapeError as exc:
         assert refused and "Received an `input_tensor` of shape" in str(exc)
+        assert_explains(str(exc))
     else:
         assert not refused
 
 
 def test_a_path_that_is_no_file_is_refused(tmp_path: Path) -> None:
     spec = synthetic(224, 32)
-    with pytest.raises(InvalidArgumentError, match=r"Received: weights='.*missing.h5'"):
+    with pytest.raises(InvalidArgumentError, match=r"Received: weights='.*missing.h5'") as info:
         plan_input(spec, include_top=True, weights=str(tmp_path / "missing.h5"), input_shape=None,
                    input_tensor_shape=None, pooling=None, classes=1000)
+    assert_explains(str(info.value))
 
 
 def test_a_format_the_spec_lacks_is_refused() -> None:
     spec = dataclasses.replace(synthetic(224, 32), formats=("channels_last",))
-    with pytest.raises(InvalidArgumentError, match="builds only in channels_last"):
+    with pytest.raises(InvalidArgumentError, match="builds only in channels_last") as info:
         plan_input(spec, include_top=True, weights=None, input_shape=None, input_tensor_shape=None,
                    pooling=None, classes=1000, data_format="channels_first")
+    assert_explains(str(info.value))
 
 
 # -- Keras' rules --------------------------------------------------------------------------
