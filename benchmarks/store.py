@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.loopback import WeightServer  # noqa: E402
 
-FILE_NAME = "NASNet-large.h5"
+FILE_NAME = "nasnet_large.h5"
 PROCESSES = 8
 
 OURS = """
