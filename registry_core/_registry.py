@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import fnmatch
 import importlib
 from collections.abc import Callable, Iterable
@@ -160,6 +161,17 @@ class Registry:
         from ._preprocess import preprocess_input
 
         return preprocess_input(x, mode=self._resolve(name).preprocessing, data_format=data_format)
+
+    def load_model(self, path: str | os.PathLike[str], **kwargs: Any) -> Any:
+        """Reload a `.keras` file saved from a registry model, in any process.
+
+        `keras.models.load_model(path, **kwargs)`, after importing the modules of
+        installed plugins whose layers the file uses (Keras alone would not find them).
+        """
+        from ._saving import load_model
+
+        packages = {spec.builder.partition(":")[0].partition(".")[0] for spec in self._loaded.specs.values()}
+        return load_model(path, packages, **kwargs)
 
     def __contains__(self, name: object) -> bool:
         try:
