@@ -17,6 +17,8 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ._errors import InvalidArgumentError
+
 
 def config_modules(config: Any) -> Iterator[str]:
     """Every `module` a Keras serialization config names for a registered object."""
@@ -50,6 +52,10 @@ def import_plugin_modules(path: str | os.PathLike[str], packages: Iterable[str])
 
 def load_model(path: str | os.PathLike[str], packages: Iterable[str], **kwargs: Any) -> Any:
     """`keras.models.load_model(path, **kwargs)` after importing the plugin modules it needs."""
+    if not os.path.isfile(path):
+        raise InvalidArgumentError(
+            f"No saved model at {os.fspath(path)!r}. Pass the path of a `.keras` file written by model.save()."
+        )
     import_plugin_modules(path, packages)
     import keras
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from registry_core import InvalidArgumentError, Registry
 from registry_core._saving import config_modules, import_plugin_modules
 
 
@@ -53,3 +54,8 @@ def test_files_that_are_no_keras_archive_import_nothing(tmp_path, content):
     if content is not None:
         path.write_bytes(content)
     assert import_plugin_modules(path, {"registry_fake_saving"}) == []
+
+
+def test_a_missing_file_is_refused_with_our_error(tmp_path):
+    with pytest.raises(InvalidArgumentError, match=r"No saved model at '.*nope\.keras'\. Pass the path"):
+        Registry(entry_points=False).load_model(tmp_path / "nope.keras")
