@@ -54,8 +54,7 @@ def cmd_list(args: argparse.Namespace, reg: Registry) -> int:
         print(json.dumps([_summary(s) for s in specs], indent=2))
         return EXIT_OK
     if not specs:
-        print("No models match." + ("" if reg.list() else " No model plugin is installed: "
-                                    "pip install registry-core and a family, e.g. registry-resnet."),
+        print("No models match." + ("" if reg.list() else f" No model plugin is loaded. {reg.missing_plugin_advice()}"),
               file=sys.stderr)
         return EXIT_OK
     rows = [["Model", "Family", "Input", "Parameters", "Depth", "Top-1", "Top-5", "Size"]]
@@ -108,15 +107,19 @@ def cmd_info(args: argparse.Namespace, reg: Registry) -> int:
 
 def cmd_plugins(args: argparse.Namespace, reg: Registry) -> int:
     plugins = reg.plugins()
+    held = {p.name: [m for m in p.models if m not in reg] for p in plugins}  # a name clash holds them back
     if args.json:
-        print(json.dumps([asdict(p) | {"models": list(p.models)} for p in plugins], indent=2))
+        print(json.dumps([asdict(p) | {"models": list(p.models), "held_back": held[p.name]} for p in plugins],
+                         indent=2))
     elif not plugins:
         print("No plugins installed.", file=sys.stderr)
     else:
         rows = [["Plugin", "Distribution", "Version", "Models", "Status"]]
         for p in plugins:
-            rows.append([p.name, p.distribution or "-", p.version or "-", str(len(p.models)),
-                         "ok" if p.error is None else f"FAILED: {p.error}"])
+            status = "ok" if p.error is None else f"FAILED: {p.error}"
+            if held[p.name]:
+                status += f"; held back (name clash): {', '.join(held[p.name])}"
+            rows.append([p.name, p.distribution or "-", p.version or "-", str(len(p.models)), status])
         print(_table(rows, right={3}))
     return EXIT_FAILED if any(p.error for p in plugins) else EXIT_OK
 

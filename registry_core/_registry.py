@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ._context import active_spec
-from ._discovery import Candidate, allowlist_from_env, discover
+from ._discovery import ALLOWLIST_ENV, Candidate, allowlist_from_env, discover
 from ._errors import DuplicateModelError, PluginError, UnknownModelError
 from ._hookspecs import WeightSource
 from ._loading import Loaded, PluginInfo, load
@@ -65,13 +65,15 @@ class Registry:
         self._entry_points = entry_points
         self._state: Loaded | None = None
         self._store: WeightStore | None = None
+        self._allow: frozenset[str] | None = None
 
     @property
     def _loaded(self) -> Loaded:
         if self._state is None:
             candidates: list[Candidate] = []
             if self._entry_points:
-                candidates.extend(discover(allowlist_from_env()))
+                self._allow = allowlist_from_env()
+                candidates.extend(discover(self._allow))
             for obj in self._explicit:
                 name = getattr(obj, "__name__", None) or type(obj).__name__
                 candidates.append(Candidate(name, name, None, None, plugin=obj))
@@ -95,10 +97,18 @@ class Registry:
         hint = f" Did you mean {' or '.join(repr(n) for n in names)}?" if names else ""
         raise UnknownModelError(
             f"Unknown model {name!r}.{hint} Run `registry list` to see the {len(state.specs)} "
-            "installed models, or install the plugin of its family."
+            f"loaded models. {self.missing_plugin_advice()}"
         )
 
-    # -- the public API -----------------------------------------------------
+    def missing_plugin_advice(self) -> str:
+        """What to do when a model's plugin is not loaded: install it, or let `REGISTRY_PLUGINS` load it."""
+        self._loaded  # noqa: B018 - the filter is read when plugins are loaded
+        if self._allow is None:
+            return "Install the plugin of the model's family, e.g. pip install registry-resnet."
+        named = ", ".join(sorted(self._allow)) or "none"
+        return (f"{ALLOWLIST_ENV} loads only these plugins: {named}. Name the family's plugin there, "
+                f"or unset {ALLOWLIST_ENV}.")
+
     def get(self, name: str) -> ModelBuilder:
         """The builder of `name` (a model name or alias, case-insensitive)."""
         return ModelBuilder(self._resolve(name), self)

@@ -142,10 +142,21 @@ def test_a_held_back_name_exits_2_naming_both_plugins(capsys):
     assert main(["list"], reg) == 0 and "beta_net" in capsys.readouterr().out
 
 
+def test_plugins_shows_models_held_back_by_a_clash(capsys):
+    reg = Registry(plugins=[_Plugin(), _Rival()], entry_points=False)
+    assert main(["plugins"], reg) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
+    assert rows["fake"].endswith("ok; held back (name clash): alpha_net")
+    assert rows["rival"].endswith("ok; held back (name clash): alpha_net")
+    assert main(["plugins", "--json"], reg) == 0
+    data = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    assert data["fake"]["held_back"] == ["alpha_net"] and "beta_net" in data["fake"]["models"]
+
+
 def test_no_plugins_at_all(capsys):
     reg = Registry(entry_points=False)
     assert main(["list"], reg) == 0
-    assert "No model plugin is installed" in capsys.readouterr().err
+    assert "No model plugin is loaded. Install the plugin of the model's family" in capsys.readouterr().err
     assert main(["plugins", "--json"], reg) == 0 and json.loads(capsys.readouterr().out) == []
 
 

@@ -137,6 +137,20 @@ def test_allowlist_set_empty_and_unset(dists: Dists, only, monkeypatch: pytest.M
     assert reg.list(family="fake") == ["alpha", "beta"] and "tiny_convnet" in reg.list()
 
 
+def test_an_unknown_name_under_the_allowlist_says_the_filter_may_hide_it(dists: Dists, only,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    dists.models("fake-a", "fake_a", ("alpha", ()))
+    dists.models("fake-b", "fake_b", ("beta", ()))
+    only("fake_a")
+    with pytest.raises(UnknownModelError, match=r"REGISTRY_PLUGINS loads only these plugins: fake_a\. "
+                                                r"Name the family's plugin there, or unset REGISTRY_PLUGINS\.$"):
+        Registry().get("beta")
+    only("")
+    assert "loads only these plugins: none." in Registry().missing_plugin_advice()
+    monkeypatch.delenv("REGISTRY_PLUGINS")
+    assert "REGISTRY_PLUGINS" not in Registry().missing_plugin_advice()
+
+
 def test_allowlist_skips_without_importing(dists: Dists, only) -> None:
     dists.add("fake-boom", {"boom": "raise RuntimeError('imported although not allowed')"})
     dists.models("fake-a", "fake_a", ("alpha", ()))
@@ -360,7 +374,7 @@ def test_get_takes_names_and_aliases_in_any_case(reg: Registry) -> None:
 @pytest.mark.parametrize(("name", "hint"), [
     ("resnet5", "Did you mean 'resnet50' or 'resnet50_v2'?"),
     ("vgg61", "Did you mean 'vgg16'?"),
-    ("xception", " Run `registry list` to see the 3 installed models"),
+    ("xception", " Run `registry list` to see the 3 loaded models. Install the plugin of the model's family"),
 ])
 def test_unknown_names_suggest_the_closest(reg: Registry, name: str, hint: str) -> None:
     with pytest.raises(UnknownModelError) as exc:
