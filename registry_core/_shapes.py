@@ -57,6 +57,16 @@ def _square(size: int, channels: Any, data_format: str) -> Shape:
     return (channels, size, size) if data_format == "channels_first" else (size, size, channels)
 
 
+def _other_format_hint(shape: Sequence[Any], data_format: str) -> str:
+    """A hint when `shape` reads as the other data format's: its channels (1 or 3) where the
+    model expects a spatial size."""
+    other = "channels_last" if data_format == "channels_first" else "channels_first"
+    if _channels(shape, other) in (1, 3) and _channels(shape, data_format) not in (1, 3):
+        return (f" It looks like a {other} shape, but models build {data_format} here "
+                f"(keras.config.image_data_format()); reorder it, or set the data format.")
+    return ""
+
+
 def check_weights(spec: ModelSpec, weights: Any) -> tuple[str | None, str | None]:
     """Split `weights` into (tag, path); refuse anything else."""
     if weights is None:
@@ -169,13 +179,14 @@ def resolve_input_shape(
         raise InputShapeError(
             f"{spec.name}: pretrained weights need exactly 3 input channels. Received: "
             f"input_shape={input_shape}. Convert images to RGB, or pass weights=None."
+            + _other_format_hint(input_shape, data_format)
         )
     rows, cols = _spatial(input_shape, data_format)
     if (rows is not None and rows < spec.min_size) or (cols is not None and cols < spec.min_size):
         raise InputShapeError(
             f"{spec.name}: input height and width must be at least {spec.min_size}. Received: "
             f"input_shape={input_shape}. Resize your images to at least "
-            f"{spec.min_size}x{spec.min_size}."
+            f"{spec.min_size}x{spec.min_size}." + _other_format_hint(input_shape, data_format)
         )
     if include_top and None in input_shape:
         raise InputShapeError(

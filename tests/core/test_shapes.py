@@ -477,3 +477,25 @@ def test_keras_checks_after_the_body(kwargs: dict[str, Any], weights_file: str,
     with pytest.raises(InvalidArgumentError):
         plan_input(synthetic(224, 32), include_top=True, input_shape=(32, 32, 3), input_tensor_shape=None,
                    pooling=None, **{"classes": 1000, **kwargs})
+
+
+@pytest.mark.parametrize(("fmt", "shape", "weights"), [
+    ("channels_last", (3, 224, 224), "imagenet"),
+    ("channels_last", (3, 224, 224), None),
+    ("channels_first", (224, 224, 3), "imagenet"),
+    ("channels_first", (224, 224, 1), None),
+])
+def test_a_shape_of_the_other_data_format_is_named_as_such(fmt: str, shape: tuple, weights: str | None) -> None:
+    spec = synthetic(224, 32)
+    with pytest.raises(InputShapeError) as info:
+        plan_input(spec, include_top=False, weights=weights, input_shape=shape, input_tensor_shape=None,
+                   pooling=None, classes=1000, data_format=fmt)
+    other = "channels_first" if fmt == "channels_last" else "channels_last"
+    assert f"It looks like a {other} shape, but models build {fmt} here" in str(info.value)
+
+
+def test_a_plain_too_small_shape_gets_no_data_format_hint() -> None:
+    with pytest.raises(InputShapeError) as info:
+        plan_input(synthetic(224, 32), include_top=False, weights=None, input_shape=(16, 16, 3),
+                   input_tensor_shape=None, pooling=None, classes=1000)
+    assert "It looks like" not in str(info.value)
