@@ -7,7 +7,11 @@ checks the digest and publishes. Over http(s) it:
 - resumes a partial file from the same URL with `Range` and `If-Range`, and
   starts over cleanly when the server answers 200 instead of 206;
 - retries connection errors, timeouts, 5xx, 408 and 429 with exponential
-  backoff (honouring `Retry-After`), at most `DownloadPolicy.attempts` times;
+  backoff (honouring `Retry-After`), at most `DownloadPolicy.attempts` times,
+  with a note per retry only once the server was reached (a refused
+  connection is retried silently);
+- fails at once when the host name does not resolve (no network, or a wrong
+  name: waiting changes neither);
 - fails at once on other statuses (403, 404, ...) and on a body whose
   length disagrees with the expected size, `Content-Length` or the cap;
 - gives up when its share of the fetch's `Budget` (seconds without
@@ -23,6 +27,7 @@ from __future__ import annotations
 import email.utils
 import json
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -86,13 +91,17 @@ class Budget:
 
 
 class SourceFailed(Exception):
-    """One source could not deliver; `retryable` failures keep their partial file."""
+    """One source could not deliver; `retryable` failures keep their partial file.
 
-    def __init__(self, reason: str, *, retryable: bool = False, retry_after: float | None = None) -> None:
+    `quiet`: the server was never reached, so a retry is not worth a note."""
+
+    def __init__(self, reason: str, *, retryable: bool = False, retry_after: float | None = None,
+                 quiet: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.retry_after = retry_after
+        self.quiet = quiet
 
 
 @dataclass(frozen=True)
@@ -131,7 +140,9 @@ def download(url: str, target: Path, *, name: str, algorithm: str, size: int | N
                 if wait >= budget.remaining():
                     raise SourceFailed(f"{exc.reason}; giving up: {budget.spent()} (attempt {attempt} of "
                                        f"{policy.attempts})", retryable=True) from None
-                notify(f"{name}: {exc.reason}; retrying in {wait:.1f} s (attempt {attempt + 1} of {policy.attempts}).")
+                if not exc.quiet:
+                    notify(f"{name}: {exc.reason}; retrying in {wait:.1f} s (attempt {attempt + 1} of "
+                           f"{policy.attempts}).")
                 time.sleep(wait)
     raise AssertionError("unreachable: the loop returns or raises")
 
@@ -195,7 +206,7 @@ def _request(session: Any, url: str, target: Path, have: int, validator: str | N
     try:
         response = session.get(url, headers=headers, stream=True, timeout=timeout)
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise SourceFailed(f"cannot connect ({type(exc).__name__})", retryable=True) from exc
+        raise _no_response(url, exc) from exc
     except requests.RequestException as exc:
         raise SourceFailed(f"request failed: {exc}") from exc
     status = response.status_code
@@ -211,6 +222,34 @@ def _request(session: Any, url: str, target: Path, have: int, validator: str | N
     if status in (200, 206):
         raise SourceFailed(f"redirected to a URL that is not http(s): {response.url}")
     raise SourceFailed(f"HTTP {status} {response.reason or ''}".rstrip())
+
+
+def _no_response(url: str, exc: BaseException) -> SourceFailed:
+    """Why a request got no response: an unresolvable host name is final, a refused or
+    timed-out connection is retried quietly, a connection lost later is retried with a note."""
+    import urllib3
+
+    causes = _causes(exc)
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return SourceFailed(f"cannot resolve the host name {urlsplit(url).hostname} (no network, or no such host)")
+    never_connected = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)
+    return SourceFailed(f"cannot connect ({type(exc).__name__})", retryable=True,
+                        quiet=any(isinstance(c, never_connected) for c in causes))
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and what it wraps: requests and urllib3 nest the socket error in
+    arguments and `reason` as well as in `__cause__`/`__context__`."""
+    found: list[BaseException] = []
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if any(current is f for f in found):
+            continue
+        found.append(current)
+        inner = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        todo.extend(e for e in inner if isinstance(e, BaseException))
+    return found
 
 
 def discard(target: Path, resume_record: Path | None) -> None:

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from registry_core import ChecksumMismatchError, DownloadError, OfflineError, WeightsError
+from registry_core import ChecksumMismatchError, DownloadError, OfflineError, WeightFile, WeightsError
 from registry_core._download import DownloadPolicy
 from registry_core._paths import EntryPaths
 from registry_core._store import WeightStore
@@ -199,22 +199,46 @@ def test_a_tampered_mirror_is_named_when_nothing_else_works(store, publish, weig
         store.fetch(wf)
 
 
-def test_connection_refused_fails_in_seconds_with_one_message(tmp_cache):
+def test_connection_refused_fails_in_seconds_with_one_message(tmp_cache, monkeypatch, capsys):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    monkeypatch.setenv("REGISTRY_PROGRESS", "1")
     start = time.monotonic()
-    from registry_core import WeightFile
-
     with pytest.raises(DownloadError) as info:
         WeightStore().fetch(WeightFile("unreachable.h5", f"http://127.0.0.1:{port}/unreachable.h5"))
     assert time.monotonic() - start < 10
     assert "cannot connect" in str(info.value) and "gave up after 4 attempts" in str(info.value)
+    assert "retrying" not in capsys.readouterr().err, "a server never reached is retried without notes"
+
+
+def test_a_host_name_that_does_not_resolve_is_not_retried(tmp_cache, monkeypatch, capsys):
+    lookups: list[str] = []
+    resolve = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):  # answered here: a slow resolver cannot stall the test
+        if str(host).endswith(".invalid"):
+            lookups.append(host)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setenv("NO_PROXY", "*")  # a proxy would resolve the name itself
+    monkeypatch.setenv("REGISTRY_PROGRESS", "1")
+    monkeypatch.setenv("REGISTRY_WEIGHTS_MIRROR", "http://mirror.registry-no-such-host.invalid/weights")
+    start = time.monotonic()
+    with pytest.raises(DownloadError) as info:  # the default policy: 4 attempts, backoff from 0.5 s
+        WeightStore().fetch(WeightFile("nowhere.h5", "http://registry-no-such-host.invalid/nowhere.h5"))
+    assert time.monotonic() - start < 1
+    assert lookups == ["mirror.registry-no-such-host.invalid", "registry-no-such-host.invalid"]
+    message = str(info.value)
+    assert "mirror http://mirror.registry-no-such-host.invalid/weights/nowhere.h5: cannot resolve the host name " \
+           "mirror.registry-no-such-host.invalid" in message
+    assert "origin http://registry-no-such-host.invalid/nowhere.h5: cannot resolve the host name" in message
+    assert "retrying" not in capsys.readouterr().err
 
 
 def test_a_silent_host_is_given_up_on_when_the_budget_is_spent(tmp_cache):
-    from registry_core import WeightFile
-
     with socket.socket() as silent:  # accepts connections (backlog) and never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)
