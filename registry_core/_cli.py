@@ -53,6 +53,10 @@ def cmd_list(args: argparse.Namespace, reg: Registry) -> int:
     if args.json:
         print(json.dumps([_summary(s) for s in specs], indent=2))
         return EXIT_OK
+    families = reg.families()
+    if not specs and args.family and args.family.lower() not in families:
+        print(f"No family {args.family!r}. Families: {', '.join(families) or 'none'}.", file=sys.stderr)
+        return EXIT_OK
     if not specs:
         print("No models match." + ("" if reg.list() else f" No model plugin is loaded. {reg.missing_plugin_advice()}"),
               file=sys.stderr)

@@ -153,6 +153,12 @@ def test_plugins_shows_models_held_back_by_a_clash(capsys):
     assert data["fake"]["held_back"] == ["alpha_net"] and "beta_net" in data["fake"]["models"]
 
 
+def test_list_of_an_unknown_family_names_the_families(capsys):
+    reg = Registry(plugins=[_Plugin()], entry_points=False)
+    assert main(["list", "--family", "gerek"], reg) == 0
+    assert capsys.readouterr().err.strip() == "No family 'gerek'. Families: greek, latin."
+
+
 def test_no_plugins_at_all(capsys):
     reg = Registry(entry_points=False)
     assert main(["list"], reg) == 0
