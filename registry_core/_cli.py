@@ -100,9 +100,10 @@ def cmd_info(args: argparse.Namespace, reg: Registry) -> int:
     ]
     for tag, variants in spec.weights.items():
         lines.append(f"  weights {tag!r}:")
+        width = max(14, *(len(v) for v in variants))
         for variant, wf in variants.items():
             digest = f"{wf.hash_algorithm} {wf.hash}" if wf.hash else "no published hash (pinned on first use)"
-            lines.append(f"    {variant:<14} {wf.file_name}  [{digest}]")
+            lines.append(f"    {variant:<{width}} {wf.file_name}  [{digest}]")
     if not spec.weights:
         lines.append("  weights        none (random initialization only)")
     print("\n".join(lines))
@@ -142,17 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list models")
     p.add_argument("pattern", nargs="?", help="fnmatch pattern, e.g. 'resnet*'")
-    p.add_argument("--family")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--family", help="only this family's models, e.g. resnet")
+    p.add_argument("--json", action="store_true", help="a JSON list of the models' summaries")
     p.set_defaults(handler=cmd_list)
 
     p = sub.add_parser("info", help="show one model")
-    p.add_argument("name")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("name", help="a model name or alias, any case")
+    p.add_argument("--json", action="store_true", help="the whole spec as JSON")
     p.set_defaults(handler=cmd_info)
 
     p = sub.add_parser("plugins", help="list plugins and their state")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="a JSON list, one object per plugin")
     p.set_defaults(handler=cmd_plugins)
 
     from ._cli_predict import add_inference_commands

@@ -21,8 +21,8 @@ class _Plugin:
         register(ModelSpec(
             name="alpha_net", family="greek", builder="nowhere:Alpha", aliases=("AlphaNet",),
             default_size=224, min_size=32, preprocessing="tf",
-            weights={"imagenet": {"top": WeightFile("a.h5", "https://example.invalid/a.h5",
-                                                    "0" * 32, "md5")}},
+            weights={"imagenet": {"top": WeightFile("a.h5", "https://example.invalid/a.h5", "0" * 32, "md5"),
+                                  "alpha_0.25/128/no_top": WeightFile("a_025.h5", "https://example.invalid/a.h5")}},
             feature_stages={"s1": "conv1"},
             metadata=Metadata(parameters=1_234_567, depth=10, top1=0.5, top5=0.75, size_mb=5),
         ))
@@ -151,6 +151,13 @@ def test_plugins_shows_models_held_back_by_a_clash(capsys):
     assert main(["plugins", "--json"], reg) == 0
     data = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
     assert data["fake"]["held_back"] == ["alpha_net"] and "beta_net" in data["fake"]["models"]
+
+
+def test_info_aligns_the_weight_files_of_long_variant_keys(reg, capsys):
+    assert main(["info", "alpha_net"], reg) == 0
+    lines = capsys.readouterr().out.splitlines()
+    files = [line for line in lines if ".h5" in line]
+    assert len(files) == 2 and files[0].index("a.h5") == files[1].index("a_025.h5")
 
 
 def test_list_of_an_unknown_family_names_the_families(capsys):
