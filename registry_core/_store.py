@@ -290,20 +290,28 @@ class WeightStore:
 
     def _failure(self, wf: WeightFile, paths: EntryPaths, expected: _Expected | None,
                  failures: list[tuple[_Source | None, Exception]], is_offline: bool) -> Exception:
-        tried = "; ".join(f"{s.label} {s.url}: {exc}" if s else str(exc) for s, exc in failures)
+        def said(failed: list[tuple[_Source | None, Exception]]) -> str:
+            return "; ".join(f"{s.label} {s.url}: {exc}" if s else str(exc) for s, exc in failed)
+
         mismatched = [(s, exc) for s, exc in failures if s is not None and isinstance(exc, ChecksumMismatchError)]
-        if mismatched:
-            fixes = dict.fromkeys(_remedy(s, wf, paths, expected) for s, _ in mismatched)
-            first = mismatched[0][1]
-            return _mismatch(
-                f"No source gave an intact {wf.file_name}: every copy failed its hash check, and none was "
-                f"kept in the cache. Tried: {tried}. To fix it: {'; '.join(fixes)}.",
-                first.url, first.expected, first.actual)
+        others = [(s, exc) for s, exc in failures if s is None or not isinstance(exc, ChecksumMismatchError)]
         remedy = (
             f"run `registry fetch` for the model on a machine with network access and copy its cache "
             f"directory (`registry cache dir`) to {paths.root}, or set {MIRROR_ENV} to a file:// directory "
             f"(or, online, an http(s) server) holding {wf.file_name}"
         )
+        if mismatched:
+            fixes = [*dict.fromkeys(_remedy(s, wf, paths, expected) for s, _ in mismatched)]
+            if others:
+                what = (f". Failed the hash check (refused, not kept in the cache): {said(mismatched)}. "
+                        f"Failed otherwise: {said(others)}")
+                fixes.append(f"for the others, {'' if is_offline else 'check the network connection, or '}{remedy}")
+            else:
+                what = f": every copy failed its hash check, and none was kept in the cache. Tried: {said(mismatched)}"
+            first = mismatched[0][1]
+            return _mismatch(f"No source gave an intact {wf.file_name}{what}. To fix it: {'; '.join(fixes)}.",
+                             first.url, first.expected, first.actual)
+        tried = said(failures)
         if is_offline:
             detail = f" Tried: {tried}." if tried else ""
             return OfflineError(

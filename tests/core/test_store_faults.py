@@ -4,8 +4,10 @@ tampered mirrors, unreachable hosts and filesystems without locks."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
+import re
 import socket
 import time
 
@@ -189,14 +191,31 @@ def test_a_tampered_mirror_is_refused_and_the_origin_used(store, publish, weight
     assert weight_server.count("mirror/tampered.h5") == 1 and weight_server.count("tampered.h5") == 1
 
 
-def test_a_tampered_mirror_is_named_when_nothing_else_works(store, publish, weight_server, monkeypatch):
+@pytest.mark.parametrize("origin", ["refused", "404", "tampered"])
+def test_a_tampered_mirror_is_named_when_nothing_else_works(store, publish, weight_server, monkeypatch, origin):
     data = os.urandom(SIZE)
-    wf = publish("tampered_only.h5", data)
-    weight_server.serve("mirror/tampered_only.h5", data[::-1])
-    weight_server.fail("tampered_only.h5", Fault(status=404))
+    wf = publish(f"tampered_only_{origin}.h5", data)
+    weight_server.serve(f"mirror/{wf.file_name}", data[::-1])
+    if origin == "refused":
+        with socket.socket() as probe:  # a port nobody listens on
+            probe.bind(("127.0.0.1", 0))
+            wf = dataclasses.replace(wf, origin=f"http://127.0.0.1:{probe.getsockname()[1]}/{wf.file_name}")
+    else:
+        weight_server.fail(wf.file_name, Fault(status=404) if origin == "404" else Fault(body=data[::-1]))
     monkeypatch.setenv("REGISTRY_WEIGHTS_MIRROR", f"{weight_server.base}/mirror")
-    with pytest.raises(ChecksumMismatchError, match="mirror http.*/mirror/tampered_only.h5 .*REGISTRY_WEIGHTS_MIRROR"):
+    with pytest.raises(ChecksumMismatchError) as info:
         store.fetch(wf)
+    message = str(info.value)
+    assert re.search(rf"mirror http.*/mirror/{wf.file_name} served .*replace the mirror's copy, or unset "
+                     "REGISTRY_WEIGHTS_MIRROR", message)
+    if origin == "tampered":
+        assert "every copy failed its hash check" in message and "check the network" not in message
+    else:
+        assert "every copy" not in message
+        failed = "cannot connect" if origin == "refused" else "HTTP 404"
+        assert re.search(rf"Failed the hash check \(refused, not kept in the cache\): mirror http[^;]*\. "
+                         rf"Failed otherwise: origin {re.escape(wf.origin)}: {failed}.*for the others, check the "
+                         "network connection", message)
 
 
 def test_connection_refused_fails_in_seconds_with_one_message(tmp_cache, monkeypatch, capsys):
