@@ -9,7 +9,7 @@ models holds back every model involved, under all of its keys.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pluggy
@@ -18,7 +18,7 @@ from . import _hookspecs
 from ._discovery import Candidate
 from ._errors import PluginError, PluginLoadWarning
 from ._hookspecs import PROJECT_NAME, WeightSource
-from ._spec import ModelSpec
+from ._spec import ModelSpec, WeightFile
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,17 @@ class PluginInfo:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class PluginSource:
+    """A weight source and the plugin that registered it, so the store's errors can name the plugin."""
+
+    plugin: str
+    source: WeightSource
+
+    def __call__(self, weight_file: WeightFile) -> Iterable[str]:
+        return self.source(weight_file)
+
+
 def lookup_keys(spec: ModelSpec) -> set[str]:
     """The lookup keys a spec claims: its name and aliases, lowercased."""
     return {spec.name.lower(), *(a.lower() for a in spec.aliases)}
@@ -51,7 +62,7 @@ class Loaded:
     owners: dict[str, str] = field(default_factory=dict)  # spec name -> plugin label
     conflicts: dict[str, list[str]] = field(default_factory=dict)  # held-back key -> reasons
     plugins: list[PluginInfo] = field(default_factory=list)
-    sources: list[WeightSource] = field(default_factory=list)
+    sources: list[PluginSource] = field(default_factory=list)
 
 
 class _Pass:
@@ -62,7 +73,7 @@ class _Pass:
         self.errors: list[list[str]] = [[] for _ in candidates]
         self.models: list[set[str]] = [set() for _ in candidates]
         self.claims: dict[str, list[tuple[int, ModelSpec]]] = {}
-        self.sources: list[WeightSource] = []
+        self.sources: list[PluginSource] = []
 
     def label(self, i: int) -> str:
         c = self.candidates[i]
@@ -130,7 +141,7 @@ class _Pass:
         if bad:
             self.errors[i].append(f"register() takes a callable weight source. Received: {bad[0]!r}.")
             return
-        self.sources.extend(sources)
+        self.sources.extend(PluginSource(self.candidates[i].name, s) for s in sources)
 
     def clashes(self) -> dict[str, str]:
         """Each key claimed by two models (or by one model name from two plugins), described."""

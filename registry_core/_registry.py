@@ -155,7 +155,7 @@ class Registry:
 
     def weight_sources(self) -> list[WeightSource]:
         """The weight sources registered by plugins, in plugin order."""
-        return list(self._loaded.sources)
+        return [s.source for s in self._loaded.sources]
 
     @property
     def store(self) -> WeightStore:
@@ -163,7 +163,7 @@ class Registry:
         if self._store is None:
             from ._store import WeightStore
 
-            self._store = WeightStore(sources=self.weight_sources())
+            self._store = WeightStore(sources=self._loaded.sources)  # named by plugin in errors
         return self._store
 
     def preprocess_input(self, name: str, x: Any, data_format: str | None = None) -> Any:
