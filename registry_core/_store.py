@@ -40,6 +40,7 @@ from ._errors import (
     WeightsError,
 )
 from ._hookspecs import WeightSource
+from ._loading import PluginSource
 from ._lock import entry_lock
 from ._paths import EntryPaths
 from ._records import Record, read_pin, read_record, write_pin, write_record
@@ -205,7 +206,8 @@ class WeightStore:
             url = f"{mirror.rstrip('/')}/{urllib.parse.quote(wf.file_name)}"
             found.append(_Source("mirror", _checked_url(url, MIRROR_ENV)))
         for source in self.sources:
-            label = f"plugin source {getattr(source, '__qualname__', repr(source))}"
+            label = (f"plugin {source.plugin}" if isinstance(source, PluginSource)
+                     else f"plugin source {getattr(source, '__qualname__', repr(source))}")
             try:
                 urls = [str(u) for u in source(wf)]
             except Exception as exc:  # a broken plugin must not stop the origin from being tried
@@ -452,7 +454,7 @@ def _remedy(source: _Source, wf: WeightFile, paths: EntryPaths, expected: _Expec
     if source.label == "mirror":
         return f"replace the mirror's copy, or unset {MIRROR_ENV}"
     if source.label != "origin":
-        return f"report {source.label} to its plugin's authors"
+        return f"tell the authors of {source.label} that it serves a bad copy"
     if expected is not None and not expected.published:
         return (f"the origin now serves a file other than the one pinned on first use; if you trust the "
                 f"new one, delete the pin {paths.pin} and fetch again")

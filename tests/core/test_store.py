@@ -174,6 +174,28 @@ def test_plugin_sources_come_between_mirror_and_origin(publish, weight_server, t
     assert weight_server.count("sourced.h5") == 0
 
 
+def test_plugin_sources_are_named_by_their_plugin_in_errors(publish, weight_server, tmp_cache):
+    data = os.urandom(50_000)
+    wf = publish("named.h5", data)
+    weight_server.serve("plugin/named.h5", data[::-1])
+    weight_server.fail("named.h5", Fault(status=404))
+
+    class Plugin:
+        __name__ = "uxnet"
+
+        @hookimpl
+        def registry_register_weight_sources(self, register):
+            register(lambda f: [f"{weight_server.base}/plugin/{f.file_name}"])
+            register(lambda f: 1 / 0)
+
+    with pytest.raises(ChecksumMismatchError) as info:
+        Registry(plugins=[Plugin()], entry_points=False).store.fetch(wf)
+    message = str(info.value)
+    assert f"plugin uxnet {weight_server.base}/plugin/named.h5: " in message
+    assert "plugin uxnet raised ZeroDivisionError" in message and "tell the authors of plugin uxnet" in message
+    assert "lambda" not in message
+
+
 def test_broken_and_unsafe_plugin_sources_fall_through_to_the_origin(publish, weight_server, tmp_cache):
     def broken(wf):
         raise RuntimeError("no idea")
