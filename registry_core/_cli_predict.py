@@ -4,6 +4,8 @@ Everything that can fail without keras is checked first (the model name, the
 weights, the inputs, the output path), and the weight files and the class
 index are fetched before keras is imported: a missing file fails in seconds
 with the store's message, not after a framework import and a model build.
+`extract --layer/--stage` is the exception: the layer is looked up on a
+build without weights first, so a mistyped name costs no download.
 """
 
 from __future__ import annotations
@@ -133,7 +135,8 @@ def _build(reg: Registry, spec: ModelSpec, args: argparse.Namespace, **kwargs: A
                 "models whose builder takes `alpha` (MobileNet, MobileNetV2); leave it out for this one."
             )
         kwargs["alpha"] = args.alpha
-    return builder(weights=args.weights, **kwargs)
+    kwargs.setdefault("weights", args.weights)
+    return builder(**kwargs)
 
 
 def _infer(model: Any, spec: ModelSpec, pooling: str | None = None) -> Any:
@@ -254,26 +257,39 @@ def _stage_layer(spec: ModelSpec, args: argparse.Namespace) -> str | None:
     return spec.feature_stages[args.stage]
 
 
+def _find_layer(reg: Registry, spec: ModelSpec, args: argparse.Namespace, layer: str) -> tuple[bool, int]:
+    """Where `layer` is: (whether it exists only with the top, like VGG's fc2; its index in the model).
+
+    Decided on builds without weights, before any file is fetched: random
+    initialization costs far less than downloading the with-top file (528 MB
+    for VGG16) only to find the name missing. The index finds the layer in the
+    real build, where a name Keras numbers (`input_layer`) has moved on.
+    """
+    names: list[str] = []
+    for include_top in (False, True):
+        names = [lay.name for lay in _build(reg, spec, args, weights=None, include_top=include_top).layers]
+        if layer in names:
+            return include_top, names.index(layer)
+    close = difflib.get_close_matches(layer, names, n=3)
+    hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+    raise InvalidArgumentError(
+        f"{spec.name} has no layer {layer!r}.{hint} Its stages: "
+        f"{', '.join(f'{k}={v}' for k, v in spec.feature_stages.items()) or 'none'}; "
+        "`model.summary()` lists every layer name."
+    )
+
+
 def _feature_model(reg: Registry, spec: ModelSpec, args: argparse.Namespace, layer: str | None) -> Any:
-    """The model without its top (pooled), or cut at `layer`; the top is built only for a layer in it."""
+    """The model without its top (pooled), or cut at `layer`."""
     if layer is None:
+        _prefetch(reg, spec, args, NO_TOP)
         return _build(reg, spec, args, include_top=False, pooling=args.pooling)
     import keras
 
-    model = _build(reg, spec, args, include_top=False)
-    names = [lay.name for lay in model.layers]
-    if layer not in names:
-        model = _build(reg, spec, args, include_top=True)  # e.g. VGG's fc2 exists only with the top
-        names = [lay.name for lay in model.layers]
-    if layer not in names:
-        close = difflib.get_close_matches(layer, names, n=3)
-        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        raise InvalidArgumentError(
-            f"{spec.name} has no layer {layer!r}.{hint} Its stages: "
-            f"{', '.join(f'{k}={v}' for k, v in spec.feature_stages.items()) or 'none'}; "
-            "`model.summary()` lists every layer name."
-        )
-    return keras.Model(model.inputs, model.get_layer(layer).output)
+    include_top, index = _find_layer(reg, spec, args, layer)
+    _prefetch(reg, spec, args, TOP if include_top else NO_TOP)
+    model = _build(reg, spec, args, include_top=include_top)
+    return keras.Model(model.inputs, model.layers[index].output)
 
 
 def _check_out(out: Path) -> None:
@@ -307,7 +323,6 @@ def cmd_extract(args: argparse.Namespace, reg: Registry) -> int:
     status = _unreadable("extract", files, emit)
     if status is not None:
         return status
-    _prefetch(reg, spec, args, NO_TOP)
     infer = _infer(_feature_model(reg, spec, args, layer), spec, pooling=args.pooling)
     features: list[np.ndarray] = []
     names: list[str] = []

@@ -178,18 +178,26 @@ def test_extract_at_a_stage_or_layer(mirror, photos, tmp_path, capsys, where, la
     with np.load(out_file, allow_pickle=False) as data:
         assert list(data["files"]) == files
         np.testing.assert_allclose(data["features"], reduce(maps, axis=(1, 2)), rtol=1e-5, atol=1e-5)
+    fetched = (TOP_FILE, NO_TOP_FILE) if include_top else (NO_TOP_FILE, TOP_FILE)
+    assert (mirror.count(fetched[0]), mirror.count(fetched[1])) == (1, 0)  # only the file the layer needs
     assert not list(tmp_path.glob(".f.npz.*"))  # the temporary file was renamed into place
     probe = tmp_path / "probe"
     probe.write_bytes(b"")
     assert out_file.stat().st_mode == probe.stat().st_mode  # the permissions any new file gets
 
 
-def test_extract_unknown_layer_suggests_names(mirror, photos, tmp_path, capsys):
-    code, _, err = cli(capsys, "extract", MODEL, str(photos / "coffee.jpg"), *SMALL,
-                       "--out", str(tmp_path / "f.npz"), "--layer", "conv_pw_13_rel")
-    assert code == 2
-    assert "has no layer 'conv_pw_13_rel'. Did you mean 'conv_pw_13_relu'" in err
+@pytest.mark.parametrize("options, layer, message", [
+    (SMALL, "conv_pw_13_rel", "has no layer 'conv_pw_13_rel'. Did you mean 'conv_pw_13_relu'"),
+    (["--alpha", "0.25"], "nope", "has no layer 'nope'. Its stages: stride2=conv_pw_1_relu"),
+])
+def test_extract_unknown_layer_is_refused_before_any_download(mirror, generated, photos, tmp_path, capsys,
+                                                              options, layer, message):
+    code, _, err = cli(capsys, "extract", MODEL, str(photos / "coffee.jpg"), *options,
+                       "--out", str(tmp_path / "f.npz"), "--layer", layer)
+    assert code == 2 and message in err
     assert not (tmp_path / "f.npz").exists()
+    asked = [*generated, "mobilenet_2_5_224_tf.h5", "mobilenet_2_5_224_tf_no_top.h5"]
+    assert sum(mirror.count(name) for name in asked) == 0
 
 
 def test_alpha_for_a_model_without_one_is_a_usage_error(mirror, photos, capsys):
