@@ -305,7 +305,7 @@ class WeightStore:
         if mismatched:
             fixes = [*dict.fromkeys(_remedy(s, wf, paths, expected) for s, _ in mismatched)]
             if others:
-                what = (f". Failed the hash check (refused, not kept in the cache): {said(mismatched)}. "
+                what = (f". Failed the hash check (none was kept in the cache): {said(mismatched)}. "
                         f"Failed otherwise: {said(others)}")
                 fixes.append(f"for the others, {'' if is_offline else 'check the network connection, or '}{remedy}")
             else:

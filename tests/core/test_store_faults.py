@@ -213,7 +213,7 @@ def test_a_tampered_mirror_is_named_when_nothing_else_works(store, publish, weig
     else:
         assert "every copy" not in message
         failed = "cannot connect" if origin == "refused" else "HTTP 404"
-        assert re.search(rf"Failed the hash check \(refused, not kept in the cache\): mirror http[^;]*\. "
+        assert re.search(rf"Failed the hash check \(none was kept in the cache\): mirror http[^;]*\. "
                          rf"Failed otherwise: origin {re.escape(wf.origin)}: {failed}.*for the others, check the "
                          "network connection", message)
 
