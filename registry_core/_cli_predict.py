@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from . import _decode, _progress
-from ._errors import InvalidArgumentError
+from ._errors import InputShapeError, InvalidArgumentError
 from ._images import find_images
 from ._pipeline import Result, run
 from ._shapes import check_weights
@@ -136,7 +136,20 @@ def _build(reg: Registry, spec: ModelSpec, args: argparse.Namespace, **kwargs: A
             )
         kwargs["alpha"] = args.alpha
     kwargs.setdefault("weights", args.weights)
-    return builder(**kwargs)
+    try:
+        return builder(**kwargs)
+    except InputShapeError as exc:
+        if args.input_size is None:
+            raise
+        raise InputShapeError(_for_input_size(str(exc), spec, args.input_size)) from exc
+
+
+def _for_input_size(message: str, spec: ModelSpec, size: int) -> str:
+    """A builder's shape error in the CLI's terms: its facts, then --input-size instead of the
+    Python advice (input_shape, include_top) a command line cannot follow."""
+    facts = message.partition(" Received: ")[0].rstrip()
+    return (f"{facts} Received: --input-size {size}. Give an --input-size that this allows, or leave "
+            f"--input-size out for the model's default, {spec.default_size} (images are resized to it).")
 
 
 def _infer(model: Any, spec: ModelSpec, pooling: str | None = None) -> Any:

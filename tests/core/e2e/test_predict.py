@@ -206,6 +206,24 @@ def test_alpha_for_a_model_without_one_is_a_usage_error(mirror, photos, capsys):
     assert "vgg16 has no width multiplier. Received: --alpha 0.5" in err
 
 
+@pytest.mark.parametrize("argv, facts", [
+    (["predict", "--alpha", "0.25", "--input-size", "100"],
+     "MobileNet: with ImageNet weights and `include_top=True` at alpha 0.25 the input must be one of "
+     "128x128, 160x160, 192x192, 224x224."),
+    (["extract", "--input-size", "16", "--out", "{tmp}/f.npz"],
+     "mobilenet: input height and width must be at least 32."),
+])
+def test_shape_errors_speak_of_input_size(mirror, photos, tmp_path, capsys, argv, facts):
+    command, *options = argv
+    size = options[options.index("--input-size") + 1]
+    code, out, err = cli(capsys, command, MODEL, str(photos / "coffee.jpg"),
+                         *(o.format(tmp=tmp_path) for o in options))
+    assert code == 2 and out == ""
+    assert err.splitlines()[-1] == (  # after the family's warning, if any, about the file it picked
+        f"registry {command}: {facts} Received: --input-size {size}. Give an --input-size that this allows, "
+        "or leave --input-size out for the model's default, 224 (images are resized to it).")
+
+
 # -- usage errors: refused before keras is needed ------------------------------------------------------
 @pytest.mark.parametrize("argv, message", [
     (["predict", "no_such_model", "{photo}"], "Unknown model 'no_such_model'"),
