@@ -4,7 +4,7 @@ Everything that can fail without keras is checked first (the model name, the
 weights, the inputs, the output path), and the weight files and the class
 index are fetched before keras is imported: a missing file fails in seconds
 with the store's message, not after a framework import and a model build.
-`extract --layer/--stage` is the exception: the layer is looked up on a
+`extract --layer` is the exception: the layer is looked up on a
 build without weights first, so a mistyped name costs no download.
 """
 
@@ -299,6 +299,10 @@ def _feature_model(reg: Registry, spec: ModelSpec, args: argparse.Namespace, lay
         return _build(reg, spec, args, include_top=False, pooling=args.pooling)
     import keras
 
+    if args.layer is None:  # a stage of the spec: a layer of the body, named by its plugin
+        _prefetch(reg, spec, args, NO_TOP)
+        model = _build(reg, spec, args, include_top=False)
+        return keras.Model(model.inputs, model.get_layer(layer).output)
     include_top, index = _find_layer(reg, spec, args, layer)
     _prefetch(reg, spec, args, TOP if include_top else NO_TOP)
     model = _build(reg, spec, args, include_top=include_top)
