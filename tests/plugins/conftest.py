@@ -68,3 +68,12 @@ def loopback_registry(weight_server, tmp_cache) -> Callable[..., Registry]:
 
     return make
 
+
+
+@pytest.fixture
+def channels_first_config():
+    """Keras' image data format set to channels_first for one test."""
+    from .layer_checks import channels_first
+
+    with channels_first():
+        yield

@@ -18,7 +18,6 @@ import pytest
 from registry_core import InputShapeError, registry
 from registry_core._cli import main
 
-from .layer_checks import channels_first
 from .references import REFERENCES
 
 FORMATS = ["channels_last", "channels_first"]
@@ -26,12 +25,6 @@ FORMATS = ["channels_last", "channels_first"]
 MODELS = [m for m in registry.list() if m in REFERENCES]
 #: Their Keras modules (`registry_vgg.vgg16`, ...), where users find `preprocess_input`.
 MODULES = sorted({registry.info(m).builder.partition(":")[0] for m in MODELS})
-
-
-@pytest.fixture
-def keras_channels_first():
-    with channels_first():
-        yield
 
 
 def test_every_model_lists_both_formats(capsys):
@@ -49,7 +42,7 @@ def test_info_names_both_formats(model, capsys):
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_preprocess_input_works_on_the_formats_channel_axis(module, keras_channels_first):
+def test_preprocess_input_works_on_the_formats_channel_axis(module, channels_first_config):
     preprocess = importlib.import_module(module).preprocess_input
     rgb = np.random.default_rng(0).uniform(0, 255, (2, 5, 7, 3)).astype("float32")
     last = preprocess(rgb, data_format="channels_last")
@@ -59,7 +52,7 @@ def test_preprocess_input_works_on_the_formats_channel_axis(module, keras_channe
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_input_rules_read_channels_first_positions(model, keras_channels_first):
+def test_input_rules_read_channels_first_positions(model, channels_first_config):
     """Shapes valid in channels_last are refused when read as channels, height, width."""
     build, spec = registry.get(model), registry.info(model)
     m, size = spec.min_size, spec.default_size

@@ -25,15 +25,6 @@ from registry_core import InputShapeError, plan_input, registry  # noqa: E402
 STAGE_SIZES = [111, 56, 28, 14, 7]
 
 
-@pytest.fixture
-def channels_first():
-    keras.config.set_image_data_format("channels_first")
-    try:
-        yield
-    finally:
-        keras.config.set_image_data_format("channels_last")
-
-
 @pytest.fixture(scope="module")
 def mobile_no_top():
     """NASNetMobile without top, random weights, input shape left unset."""
@@ -51,7 +42,7 @@ def test_stages_tap_each_resolution_and_the_output(mobile_no_top):
     assert mobile_no_top.get_layer("activation_187").output is mobile_no_top.outputs[0]
 
 
-def test_channels_first_matches_channels_last(mobile_no_top, channels_first):
+def test_channels_first_matches_channels_last(mobile_no_top, channels_first_config):
     first = nasnet.NASNetMobile(include_top=False, weights=None)
     assert first.input_shape == (None, 3, 224, 224)
     assert [l.name for l in first.layers[1:]] == [l.name for l in mobile_no_top.layers[1:]]

@@ -47,15 +47,6 @@ def _images(*shape: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-1, 1, (1, *shape)).astype("float32")
 
 
-@pytest.fixture
-def channels_first():
-    keras.config.set_image_data_format("channels_first")
-    try:
-        yield
-    finally:
-        keras.config.set_image_data_format("channels_last")
-
-
 @pytest.fixture(scope="module", params=list(STRIDES))
 def no_top(request):
     """(name, model without top at SIZE x SIZE, random weights), one kind at a time."""
@@ -72,7 +63,7 @@ def test_feature_stages_tap_each_stage_at_its_stride(no_top):
     assert model.get_layer(stages["conv5"]).output is model.outputs[0]
 
 
-def test_channels_first_matches_channels_last(no_top, channels_first):
+def test_channels_first_matches_channels_last(no_top, channels_first_config):
     name, last = no_top
     first = registry.get(name)(include_top=False, weights=None, input_shape=(3, SIZE, SIZE))
     assert [layer.name for layer in first.layers[1:]] == [layer.name for layer in last.layers[1:]]
